@@ -1,0 +1,172 @@
+"""Domain models: plain dataclasses, no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OutputType(str, Enum):
+    TEXT = "text"
+    STRUCTURED_JSON = "structured_json"
+    STRUCTURED_CSV = "structured_csv"
+
+
+class TaskStatus(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    GUARDRAIL = "guardrail"
+
+    @property
+    def finished(self) -> bool:
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+class SessionStatus(str, Enum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+@dataclass
+class Account:
+    id: str
+    name: str
+    active: bool = True
+    is_admin: bool = False
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class ApiKey:
+    id: str
+    account_id: str
+    prefix: str
+    name: str = ""
+    revoked: bool = False
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class SecretEntry:
+    """Credentials for matching domains. Never persisted, never sent to the model."""
+
+    match: str
+    fields: dict[str, str]
+
+
+@dataclass
+class TaskSpec:
+    """What a caller asked for; validated before it gets here."""
+
+    task_details: str
+    starting_point: str | None = None
+    max_duration_ms: int = 300_000
+    max_input_tokens: int = 100_000
+    max_output_tokens: int = 100_000
+    output_type: OutputType = OutputType.TEXT
+    output_schema: Any = None
+    terminate_on_completion: bool = False
+    avoid_domains: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    webhook: dict | None = None
+    secrets: list[SecretEntry] = field(default_factory=list)
+
+    def public_dict(self) -> dict:
+        """Everything storable: secrets are left out."""
+        return {
+            "taskDetails": self.task_details,
+            "startingPoint": self.starting_point,
+            "maxDuration": self.max_duration_ms,
+            "maxInputTokens": self.max_input_tokens,
+            "maxOutputTokens": self.max_output_tokens,
+            "outputType": self.output_type.value,
+            "outputSchema": self.output_schema,
+            "terminateOnCompletion": self.terminate_on_completion,
+            "avoidDomains": list(self.avoid_domains),
+            "files": list(self.files),
+        }
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    compute_time: float = 0.0
+    cost: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass
+class VisitedUrl:
+    url: str
+    timestamp: float  # epoch milliseconds
+
+
+@dataclass
+class DownloadedFile:
+    source: str
+    filename: str
+    path: str
+    timestamp: float  # epoch milliseconds
+    file_id: str = ""
+
+
+@dataclass
+class TaskResult:
+    message: str
+    data: Any = None  # parsed JSON for structured_json, rows for structured_csv
+    files: list[DownloadedFile] = field(default_factory=list)
+    urls: list[VisitedUrl] = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    id: str
+    account_id: str
+    status: SessionStatus = SessionStatus.ACTIVE
+    expires_in_ms: int = 300_000
+    created_at: datetime = field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+
+
+@dataclass
+class Task:
+    id: str
+    session_id: str
+    account_id: str
+    spec: TaskSpec
+    status: TaskStatus = TaskStatus.RUNNING
+    usage: Usage = field(default_factory=Usage)
+    result: TaskResult | None = None
+    error: str | None = None
+    error_code: str | None = None
+    guardrail: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+@dataclass
+class StepRecord:
+    task_id: str
+    number: int
+    url: str = ""
+    title: str = ""
+    thinking: str = ""
+    next_goal: str = ""
+    actions: list[dict] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)
+    error: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    screenshot: bytes | None = None
+    created_at: datetime = field(default_factory=utcnow)

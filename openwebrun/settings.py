@@ -1,0 +1,114 @@
+"""Settings from the environment (OPENWEBRUN_*) and an optional TOML/YAML config file.
+
+Precedence: environment > config file (OPENWEBRUN_CONFIG) > defaults.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from openwebrun.domain.pricing import DEFAULT_PRICES
+
+
+class SettingsError(Exception):
+    """Configuration that cannot start the server; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENWEBRUN_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None  # default: sqlite file in data_dir
+    api_key: str | None = None  # bootstrap admin key
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = None  # base of pollUrl etc.; default http://host:port
+
+    model: str | None = None  # LLM model name; unset means no LLM configured
+    llm_provider: str = "openai"
+    llm_mode: str = "auto"  # auto | json_schema | tools | json
+    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENWEBRUN_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENWEBRUN_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    chromium_path: str | None = None  # default: found on PATH / well-known places
+    headless: bool = True
+    max_sessions: int = Field(10, ge=1)
+    sessions_per_browser: int = Field(5, ge=1)
+    session_expires_ms: int = Field(300_000, ge=1000)
+    navigation_timeout_ms: int = Field(30_000, ge=1000)
+
+    wait_window_s: float = Field(50.0, ge=0)
+    max_steps: int = Field(50, ge=1)
+
+    @field_validator("llm_mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        allowed = {"auto", "json_schema", "tools", "json"}
+        if v not in allowed:
+            raise ValueError(f"must be one of {sorted(allowed)}")
+        return v
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _provider(cls, v: str) -> str:
+        if v not in {"openai", "anthropic"}:
+            raise ValueError("must be 'openai' or 'anthropic'")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "Settings":
+        if self.database_url is None:
+            self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'openwebrun.db').resolve()}"
+        return self
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.model)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    text = path.read_text()
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise SettingsError(f"config file {path} is not valid: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"config file {path} must hold a mapping of settings")
+    return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; every problem is reported as one SettingsError naming the variable."""
+    file_values: dict[str, Any] = {}
+    config_path = os.environ.get("OPENWEBRUN_CONFIG")
+    if config_path:
+        file_values = _read_config_file(Path(config_path))
+    env_names = {k[len("OPENWEBRUN_"):].lower() for k in os.environ if k.startswith("OPENWEBRUN_")}
+    merged = {k: v for k, v in file_values.items() if k not in env_names}
+    merged.update(overrides)
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "_".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"OPENWEBRUN_{name.upper()}: {err['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from exc

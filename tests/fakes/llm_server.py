@@ -1,0 +1,137 @@
+"""A scripted OpenAI-compatible chat server on loopback, so the real provider code runs in tests.
+
+A script is a list of steps. Each request picks the script whose name appears (as
+`script:NAME`) in the request's messages and answers with its next step:
+
+- a dict with "actions": a decision, sent in the form the request asked for
+  (tool call when `tools` were given, JSON content otherwise);
+- {"raw": "text"}: that text as the message content (garbage, prose, fences);
+- {"status": 500}: that HTTP status with an error body;
+- {"delay": 2.5, ...}: sleep first, then answer the rest of the step;
+- {"usage": [in, out], ...}: report these token counts (default: estimated).
+
+When a script runs out the last step repeats. Every request is recorded.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SCRIPT_RE = re.compile(r"script:([A-Za-z0-9_\-]+)")
+
+
+class ScriptedLLM:
+    def __init__(self) -> None:
+        self.scripts: dict[str, list[dict[str, Any]]] = {}
+        self.cursor: dict[str, int] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- scripting -------------------------------------------------------------
+    def script(self, name: str, steps: list[dict[str, Any]]) -> str:
+        with self.lock:
+            self.scripts[name] = list(steps)
+            self.cursor[name] = 0
+        return f"script:{name}"
+
+    def requests_for(self, name: str) -> list[dict[str, Any]]:
+        tag = f"script:{name}"
+        return [r for r in self.requests if tag in json.dumps(r.get("messages", []))]
+
+    def _next_step(self, body: dict[str, Any]) -> dict[str, Any]:
+        text = json.dumps(body.get("messages", []))
+        with self.lock:
+            self.requests.append(body)
+            for name in SCRIPT_RE.findall(text):
+                if name in self.scripts:
+                    steps = self.scripts[name]
+                    i = self.cursor[name]
+                    self.cursor[name] = i + 1
+                    return steps[min(i, len(steps) - 1)] if steps else {"status": 500}
+        return {"status": 400, "error": "no script named in the messages"}
+
+    # --- serving ---------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "ScriptedLLM":
+        llm = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _send(self, status: int, payload: Any, raw: bool = False) -> None:
+                data = payload.encode() if raw else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._send(200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                step = llm._next_step(body)
+                if "delay" in step:
+                    time.sleep(float(step["delay"]))
+                if "status" in step:
+                    self._send(int(step["status"]), {"error": {"message": step.get("error", "scripted failure"), "type": "server_error"}})
+                    return
+                if "body" in step:
+                    self._send(200, step["body"], raw=True)
+                    return
+                self._send(200, completion(body, step))
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def completion(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    decision = {k: v for k, v in step.items() if k not in ("delay", "usage", "raw")}
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    tools = request.get("tools") or []
+    if "raw" in step:
+        message["content"] = step["raw"]
+    elif tools:
+        name = tools[0]["function"]["name"]
+        message["tool_calls"] = [{
+            "id": "call_1", "type": "function",
+            "function": {"name": name, "arguments": json.dumps(decision)},
+        }]
+    else:
+        message["content"] = json.dumps(decision)
+    if "usage" in step:
+        prompt_tokens, completion_tokens = step["usage"]
+    else:
+        prompt_tokens = len(json.dumps(request.get("messages", []))) // 4
+        completion_tokens = len(json.dumps(message)) // 4
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "scripted"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
