@@ -1,0 +1,56 @@
+"""The messages the model reads each step: a fixed system prompt and one user message."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from openwebrun.agent.actions.catalog import describe_actions
+from openwebrun.agent.env import PageState
+from openwebrun.domain.models import OutputType, TaskSpec
+
+SYSTEM_PROMPT = """You are a browser agent. You complete the user's task in a real web browser, step by step.
+Each step you get the task, your recent history and the current page: interactive elements are numbered [n];
+use those numbers. Numbers are valid for this step only.
+Answer with one JSON object: {"thinking": short reasoning, "next_goal": what this step does, "actions": [...]}.
+Several actions in one step run in order until one changes the page.
+Rules: act only on what the page shows; if an action failed, try another way; never invent data.
+When the task is complete, or cannot be completed, use done with the final result.
+
+Actions:
+"""
+
+
+def system_prompt() -> str:
+    return SYSTEM_PROMPT + describe_actions()
+
+
+def _output_instructions(spec: TaskSpec) -> str:
+    if spec.output_type is OutputType.STRUCTURED_JSON:
+        return ("done.result must be a JSON value valid for this JSON Schema:\n"
+                + json.dumps(spec.output_schema, separators=(",", ":")))
+    if spec.output_type is OutputType.STRUCTURED_CSV:
+        return ("done.result must be a list of row objects with exactly these keys: "
+                + ", ".join(spec.output_schema))
+    return "done.result is your answer as markdown text."
+
+
+def user_message(spec: TaskSpec, history: list[str], state: PageState, notes: list[str], file_names: list[str]) -> str:
+    parts = [f"<task>\n{spec.task_details}\n</task>", _output_instructions(spec)]
+    if file_names:
+        parts.append("Attached files (for upload_file): " + ", ".join(file_names))
+    if history:
+        parts.append("<history>\n" + "\n".join(history) + "\n</history>")
+    for note in notes:
+        parts.append(f"<note>{note}</note>")
+    parts.append(f"<page>\n{state.text}\n</page>")
+    return "\n\n".join(parts)
+
+
+def build_messages(spec: TaskSpec, history: list[str], state: PageState, notes: list[str],
+                   file_names: list[str], screenshot_b64: str | None = None) -> list[dict[str, Any]]:
+    text = user_message(spec, history, state, notes, file_names)
+    content: Any = text
+    if screenshot_b64:
+        content = [{"type": "text", "text": text},
+                   {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{screenshot_b64}"}}]
+    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": content}]

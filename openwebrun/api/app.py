@@ -1,0 +1,99 @@
+"""The application factory: builds the object graph once and hands it down."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Callable
+
+from fastapi import FastAPI
+
+from openwebrun import __version__
+from openwebrun.agent.llm.factory import build_llm
+from openwebrun.agent.loop import Agent
+from openwebrun.api.deps import Services
+from openwebrun.api.errors import install_error_handlers
+from openwebrun.api.routes import start, task
+from openwebrun.browser.launch import find_chromium
+from openwebrun.browser.pool import BrowserPool
+from openwebrun.domain.errors import ErrorCode
+from openwebrun.domain.models import Task
+from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.services.auth import AuthService
+from openwebrun.services.sessions import SessionService
+from openwebrun.services.tasks import TaskService
+from openwebrun.settings import Settings
+from openwebrun.store.db import Database
+from openwebrun.store.migrate import upgrade
+from openwebrun.store.repositories import Store
+
+log = logging.getLogger("openwebrun")
+
+
+def announce_key(key: str) -> None:
+    print(f"\n  openwebrun: created the admin API key (shown once, store it now):\n\n    {key}\n", flush=True)
+
+
+def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await upgrade(settings.database_url)
+        db = Database(settings.database_url)
+        store = Store(db)
+        await _recover(store)
+        auth = AuthService(store)
+        new_key = await auth.bootstrap(settings.api_key)
+        if new_key:
+            on_new_key(new_key)
+        llm = build_llm(settings)
+        if llm is None:
+            log.warning("no LLM configured: tasks will fail with LLM_NOT_CONFIGURED (set OPENWEBRUN_MODEL)")
+        pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
+                           contexts_per_browser=settings.sessions_per_browser)
+        tasks: TaskService | None = None
+        sessions: SessionService | None = None
+
+        def agent_for(t: Task) -> Agent:
+            return Agent(llm, prices=settings.prices, max_steps=settings.max_steps,
+                         on_step=tasks.record_step, task_id=t.id)
+
+        async def task_finished(running) -> None:
+            await tasks.record_finished(running)
+
+        async def session_closed(session_id: str, reason: str) -> None:
+            await sessions.record_closed(session_id, reason)
+
+        runtime = SessionRuntime(pool, max_sessions=settings.max_sessions, agent_factory=agent_for,
+                                 downloads_root=settings.data_dir / "downloads",
+                                 navigation_timeout_ms=settings.navigation_timeout_ms,
+                                 on_task_finished=task_finished, on_session_closed=session_closed)
+        tasks = TaskService(store, runtime)
+        sessions = SessionService(store, runtime, tasks, default_expires_ms=settings.session_expires_ms)
+        app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime)
+        try:
+            await pool.start()
+        except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
+            log.error("Chromium could not be started: %s (run `openwebrun doctor`)", exc)
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+            await pool.close()
+            await db.close()
+
+    app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(start.router)
+    app.include_router(task.router)
+    return app
+
+
+async def _recover(store: Store) -> None:
+    """Sessions and tasks of an earlier run cannot go on: mark them ended."""
+    for session in await store.sessions.list_active():
+        await store.sessions.end(session.id, "server_restart")
+    count = await store.tasks.fail_unfinished(ErrorCode.SESSION_TERMINATED.value,
+                                              "The server restarted while the task was running.")
+    if count:
+        log.info("marked %d unfinished tasks failed after restart", count)

@@ -1,0 +1,30 @@
+"""Request dependencies: the service container and the authenticated account."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from openwebrun.domain.models import Account
+from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.services.auth import AuthService
+from openwebrun.services.sessions import SessionService
+from openwebrun.services.tasks import TaskService
+from openwebrun.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    auth: AuthService
+    sessions: SessionService
+    tasks: TaskService
+    runtime: SessionRuntime
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def account(request: Request) -> Account:
+    return await services(request).auth.authenticate(request.headers.get("authorization"))

@@ -1,0 +1,95 @@
+"""Domain -> wire: the response bodies of the native API (the superset decided in DESIGN.md)."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from openwebrun.domain.models import Session, Task, TaskStatus, Usage
+
+STREAM_DIMENSIONS = {"width": 1024, "height": 600}
+
+
+def usage_body(usage: Usage) -> dict[str, Any]:
+    cost = round(usage.cost, 6)
+    time_s = round(usage.compute_time, 3)
+    return {
+        "prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens, "completion_time": time_s, "cost": cost,
+        "inputTokens": usage.input_tokens, "outputTokens": usage.output_tokens, "computeTime": time_s,
+    }
+
+
+def poll_url(base_url: str, task: Task) -> str:
+    return f"{base_url}/task/{task.session_id}/{task.id}"
+
+
+def _network(task: Task) -> list[dict[str, Any]]:
+    urls = task.result.urls if task.result else []
+    if not urls:
+        return []
+    short = hashlib.sha256(task.id.encode()).hexdigest()[:5]
+    return [{"id": short, "taskId": task.id,
+             "urls": [{"url": u.url, "timestamp": u.timestamp} for u in urls]}]
+
+
+def _files(task: Task) -> list[dict[str, Any]]:
+    files = task.result.files if task.result else []
+    return [{"source": f.source, "filename": f.filename, "timestamp": f.timestamp, "fileId": f.file_id or None}
+            for f in files]
+
+
+def task_body(task: Task, base_url: str, *, start_call: bool) -> dict[str, Any]:
+    """A task as a start call (pending while running) or a poll (running while running) reports it."""
+    head: dict[str, Any] = {"sessionId": task.session_id, "taskId": task.id}
+    usage = usage_body(task.usage)
+    if task.status is TaskStatus.COMPLETED and task.result is not None:
+        message = task.result.message
+        data = {"message": message, "files": _files(task), "network": _network(task)}
+        if task.result.data is not None:
+            data["output"] = task.result.data
+        body = {"success": True, **head, "type": "task_completed", "status": "completed", "pending": False,
+                "data": data,
+                "result": {"type": "task_completed",
+                           "data": {"message": message, "prompt_tokens": usage["prompt_tokens"],
+                                    "completion_tokens": usage["completion_tokens"],
+                                    "total_tokens": usage["total_tokens"],
+                                    "completion_time": usage["completion_time"]}},
+                "usage": usage}
+        if task.completed_at:
+            body["completedAt"] = task.completed_at.isoformat().replace("+00:00", "Z")
+        return body
+    if task.status is TaskStatus.FAILED:
+        body = {"success": False, **head, "type": "task_failed", "status": "failed", "pending": False,
+                "error": task.error or "The task failed.", "code": task.error_code or "INTERNAL_ERROR",
+                "usage": usage}
+        if task.completed_at:
+            body["completedAt"] = task.completed_at.isoformat().replace("+00:00", "Z")
+        return body
+    if task.status is TaskStatus.GUARDRAIL:
+        return {"success": True, **head, "type": "guardrail_trigger", "status": "guardrail", "pending": True,
+                "data": {"type": "human_input_needed", "value": task.guardrail or ""}, "usage": usage}
+    if start_call:
+        return {"success": True, **head, "status": "pending", "pending": True, "pollUrl": poll_url(base_url, task),
+                "message": "Task still running. Poll GET /task/:sessionId/:taskId for result."}
+    return {"success": True, **head, "status": "running", "pending": True, "usage": usage}
+
+
+def session_body(session: Session, initial: Task | None, base_url: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "success": True,
+        "sessionId": session.id,
+        "streaming": {"dimensions": dict(STREAM_DIMENSIONS)},
+        "initialPrompt": initial.spec.task_details if initial else "",
+        "expiresIn": session.expires_in_ms,
+        "message": "Connect to instance using sessionId in auth",
+    }
+    if initial is not None:
+        task = task_body(initial, base_url, start_call=True)
+        task.pop("success", None)
+        body.update(task)
+        body["success"] = True
+    return body
+
+
+def error_body(message: str, code: str) -> dict[str, Any]:
+    return {"success": False, "error": message, "code": code}

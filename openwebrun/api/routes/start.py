@@ -1,0 +1,84 @@
+"""/start/*: start-session, send-message, run-task, health."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import ValidationError
+
+from openwebrun.api.deps import Services, account, services
+from openwebrun.api.errors import validation_message
+from openwebrun.api.presenters import session_body, task_body
+from openwebrun.api.schemas import NewTaskMessage, RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn, StateMessage
+from openwebrun.domain.errors import ApiError
+from openwebrun.domain.models import Account
+
+router = APIRouter(prefix="/start")
+
+
+def _refuse_unsupported(options: SessionOptionsIn) -> None:
+    """Session features that this server does not provide yet are refused, never ignored."""
+    if options.mode != "default":
+        raise ApiError(400, f"Unsupported mode {options.mode!r}: only 'default' exists.", "VALIDATION_ERROR")
+    for name in ("profileId", "environmentId", "policyId"):
+        value = getattr(options, name)
+        if value:
+            raise ApiError(404, f"Unknown {name} {value!r}.", "NOT_FOUND")
+    if options.proxy:
+        raise ApiError(400, "Proxies are not supported by this server yet.", "NOT_SUPPORTED")
+
+
+def _parse(model: type, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(400, validation_message(exc.errors()), "VALIDATION_ERROR") from None
+
+
+@router.post("/start-session")
+async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
+    _refuse_unsupported(body)
+    spec = body.initialTask.to_spec() if body.initialTask else None
+    session, task = await svc.sessions.start(who, spec, body.expiresIn)
+    if task is not None:
+        task = await svc.tasks.wait(task, svc.settings.wait_window_s)
+    return session_body(session, task, svc.settings.base_url)
+
+
+@router.post("/run-task")
+async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Services = Depends(services)):
+    _refuse_unsupported(body)
+    _session, task = await svc.sessions.run_task(who, body.to_spec())
+    task = await svc.tasks.wait(task, svc.settings.wait_window_s)
+    return task_body(task, svc.settings.base_url, start_call=True)
+
+
+@router.post("/send-message")
+async def send_message(body: SendMessageIn, who: Account = Depends(account), svc: Services = Depends(services)):
+    kind = body.message.get("actionType")
+    if kind == "newTask":
+        message = _parse(NewTaskMessage, body.message)
+        task = await svc.sessions.new_task(who, body.sessionId, message.to_spec())
+        task = await svc.tasks.wait(task, svc.settings.wait_window_s)
+        return task_body(task, svc.settings.base_url, start_call=True)
+    if kind == "state":
+        message = _parse(StateMessage, body.message)
+        if message.newState == "terminate":
+            await svc.sessions.terminate(who, body.sessionId)
+        elif message.newState == "stop":
+            await svc.sessions.stop_task(who, body.sessionId)
+        else:
+            raise ApiError(400, f"newState {message.newState!r} is not supported by this server yet.", "NOT_SUPPORTED")
+        return {"success": True, "message": "Message sent successfully"}
+    if kind in ("interaction", "guardrail"):
+        svc.sessions.live(who, body.sessionId)
+        raise ApiError(400, f"actionType {kind!r} is not supported by this server yet.", "NOT_SUPPORTED")
+    raise ApiError(400, "message.actionType must be one of newTask, state, interaction, guardrail.", "VALIDATION_ERROR")
+
+
+@router.get("/health")
+async def health(svc: Services = Depends(services)):
+    free = svc.runtime.free_slots
+    return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}

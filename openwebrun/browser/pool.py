@@ -1,0 +1,113 @@
+"""A pool of Chromium processes handing out one browser context per session.
+
+One process holds up to `contexts_per_browser` contexts; a new process starts when all are
+full. One process is kept warm so that a session starts without a browser launch.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
+
+from openwebrun.browser.launch import VIEWPORT, launch_chromium
+
+log = logging.getLogger(__name__)
+
+
+class BrowserUnavailable(Exception):
+    """Chromium could not be started."""
+
+
+@dataclass
+class _Process:
+    browser: Browser
+    contexts: set[BrowserContext] = field(default_factory=set)
+
+
+class BrowserPool:
+    def __init__(self, executable: str | None, *, headless: bool = True, contexts_per_browser: int = 5):
+        self.executable = executable
+        self.headless = headless
+        self.contexts_per_browser = contexts_per_browser
+        self._pw: Playwright | None = None
+        self._processes: list[_Process] = []
+        self._lock = asyncio.Lock()
+
+    async def start(self, warm: bool = True) -> None:
+        self._pw = await async_playwright().start()
+        if warm:
+            async with self._lock:
+                await self._launch()
+
+    @property
+    def process_count(self) -> int:
+        return len(self._processes)
+
+    @property
+    def context_count(self) -> int:
+        return sum(len(p.contexts) for p in self._processes)
+
+    async def _launch(self) -> _Process:
+        if self._pw is None:
+            raise BrowserUnavailable("the browser pool is not started")
+        try:
+            browser = await launch_chromium(self._pw, self.executable, headless=self.headless)
+        except Exception as exc:  # Playwright raises plain Error for a missing/broken binary
+            raise BrowserUnavailable(f"could not start Chromium ({self.executable or 'bundled'}): {exc}") from exc
+        proc = _Process(browser)
+        browser.on("disconnected", lambda _b: self._forget(proc))
+        self._processes.append(proc)
+        return proc
+
+    def _forget(self, proc: _Process) -> None:
+        if proc in self._processes:
+            self._processes.remove(proc)
+
+    async def new_context(self, **options: Any) -> BrowserContext:
+        """A fresh context (viewport 1024x445, downloads on); options go to Playwright."""
+        options.setdefault("viewport", dict(VIEWPORT))
+        options.setdefault("accept_downloads", True)
+        async with self._lock:
+            proc = next((p for p in self._processes
+                         if len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
+            if proc is None:
+                proc = await self._launch()
+            context = await proc.browser.new_context(**options)
+            proc.contexts.add(context)
+        context.on("close", lambda _c: self._context_closed(proc, context))
+        return context
+
+    def _context_closed(self, proc: _Process, context: BrowserContext) -> None:
+        proc.contexts.discard(context)
+
+    async def release(self, context: BrowserContext) -> None:
+        """Close a context; a process left empty is closed unless it is the last (warm) one."""
+        try:
+            await asyncio.wait_for(context.close(), timeout=10)
+        except Exception as exc:  # a crashed browser: its context is gone anyway
+            log.debug("context close failed: %s", exc)
+        async with self._lock:
+            for proc in list(self._processes):
+                proc.contexts.discard(context)
+                if not proc.contexts and len(self._processes) > 1:
+                    self._processes.remove(proc)
+                    await self._close_browser(proc.browser)
+
+    async def _close_browser(self, browser: Browser) -> None:
+        try:
+            await asyncio.wait_for(browser.close(), timeout=10)
+        except Exception as exc:
+            log.warning("browser close failed: %s", exc)
+
+    async def close(self) -> None:
+        """Close every browser process and the Playwright driver."""
+        async with self._lock:
+            procs, self._processes = self._processes, []
+            for proc in procs:
+                await self._close_browser(proc.browser)
+        if self._pw is not None:
+            await self._pw.stop()
+            self._pw = None

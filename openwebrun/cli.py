@@ -1,0 +1,135 @@
+"""The `openwebrun` command: serve, keys, db upgrade, doctor."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from openwebrun.settings import Settings, SettingsError, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None)))
+                 if v is not None}
+    return load_settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from openwebrun.api.app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"openwebrun serving on {settings.base_url} (data in {settings.data_dir.resolve()})", flush=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                timeout_graceful_shutdown=30)
+    return 0
+
+
+async def _with_store(settings: Settings, work):
+    from openwebrun.store.db import Database
+    from openwebrun.store.migrate import upgrade
+    from openwebrun.store.repositories import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        return await work(Store(db))
+    finally:
+        await db.close()
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def create(store):
+        from openwebrun.services.auth import AuthService
+
+        account = await AuthService(store).admin_account() if not args.account else await store.accounts.get(args.account)
+        if account is None:
+            print(f"no account {args.account}", file=sys.stderr)
+            return 1
+        key, plaintext = await store.keys.create(account.id, args.name or "")
+        print(f"created key {key.id} ({key.prefix}…) for account {account.id}; shown once:\n{plaintext}")
+        return 0
+
+    async def listing(store):
+        for key in await store.keys.list():
+            state = "revoked" if key.revoked else "active"
+            print(f"{key.id}  {key.prefix}…  {state:8}  account={key.account_id}  {key.name}")
+        return 0
+
+    async def revoke(store):
+        if await store.keys.revoke(args.key):
+            print(f"revoked {args.key}")
+            return 0
+        print(f"no key {args.key}", file=sys.stderr)
+        return 1
+
+    work = {"create": create, "list": listing, "revoke": revoke}[args.keys_command]
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from openwebrun.store.migrate import upgrade
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(upgrade(settings.database_url))
+    print("database is at the latest revision")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from openwebrun.doctor import run_checks
+
+    settings = _settings(args)
+    results = asyncio.run(run_checks(settings))
+    for check in results:
+        print(f"[{'ok' if check.ok else 'MISSING'}] {check.name}: {check.detail}")
+    return 0 if all(c.ok or not c.required for c in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openwebrun", description="Self-hosted WebRun browser-agent server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the HTTP server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--name", default="")
+    create.add_argument("--account", help="account id (default: the admin account)")
+    keys_sub.add_parser("list", help="list keys (never their secret)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by id or prefix")
+    revoke.add_argument("key")
+    keys.set_defaults(func=cmd_keys)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations")
+    db.set_defaults(func=cmd_db)
+
+    doctor = sub.add_parser("doctor", help="check Chromium, database and LLM configuration")
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"openwebrun: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Runs one task under its hard limits and turns every ending into a finished Task."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from playwright.async_api import Error as PlaywrightError
+
+from openwebrun.agent.loop import Agent
+from openwebrun.domain.errors import ErrorCode, TaskFailure
+from openwebrun.domain.models import TaskStatus, utcnow
+from openwebrun.runtime.live_session import LiveSession, RunningTask
+
+log = logging.getLogger(__name__)
+
+TaskCallback = Callable[[RunningTask], Awaitable[None]]
+
+
+async def run_task(live: LiveSession, running: RunningTask, agent: Agent, on_finished: TaskCallback) -> None:
+    """The body of a task's asyncio job; cancelling the job stops the task (code from `stop_code`)."""
+    task = running.task
+    try:
+        async with asyncio.timeout(task.spec.max_duration_ms / 1000):
+            task.result = await agent.run(task.spec, live.env, task.usage)
+        task.status = TaskStatus.COMPLETED
+    except TimeoutError:
+        _fail(running, ErrorCode.MAX_DURATION_EXCEEDED,
+              f"The task exceeded its maxDuration of {task.spec.max_duration_ms} ms and was stopped.")
+    except TaskFailure as failure:
+        _fail(running, failure.code, failure.message)
+    except asyncio.CancelledError:
+        _fail(running, *running.stop_reason)
+    except PlaywrightError as exc:
+        if live.context.browser is None or not live.context.browser.is_connected():
+            _fail(running, ErrorCode.BROWSER_CRASHED, "The browser of this session crashed.")
+        else:
+            log.exception("browser error in task %s", task.id)
+            _fail(running, ErrorCode.INTERNAL_ERROR, f"Browser error: {exc}")
+    except Exception as exc:  # the task fails, the server keeps serving
+        log.exception("task %s failed unexpectedly", task.id)
+        _fail(running, ErrorCode.INTERNAL_ERROR, f"Internal error: {exc}")
+    finally:
+        task.usage.compute_time = round(running.elapsed, 3)
+        task.completed_at = utcnow()
+        live.touch()
+        try:
+            await asyncio.shield(on_finished(running))
+        except Exception:
+            log.exception("could not record the end of task %s", task.id)
+        running.finished.set()
+
+
+def _fail(running: RunningTask, code: ErrorCode, message: str) -> None:
+    running.task.status = TaskStatus.FAILED
+    running.task.error = message
+    running.task.error_code = code.value

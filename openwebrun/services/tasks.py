@@ -1,0 +1,84 @@
+"""Tasks: checking a request's spec, recording, waiting for and reading a task."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from openwebrun.agent.output import validate_output_schema
+from openwebrun.domain.errors import ApiError
+from openwebrun.domain.ids import new_id
+from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec
+from openwebrun.runtime.errors import SessionBusy, SessionGone
+from openwebrun.runtime.live_session import LiveSession, RunningTask
+from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.store.repositories import Store
+
+
+class TaskService:
+    def __init__(self, store: Store, runtime: SessionRuntime):
+        self.store = store
+        self.runtime = runtime
+
+    @staticmethod
+    def check_spec(spec: TaskSpec) -> None:
+        problem = validate_output_schema(spec.output_type, spec.output_schema)
+        if problem:
+            raise ApiError(400, f"Invalid outputSchema: {problem}", "VALIDATION_ERROR")
+        if spec.files:
+            raise ApiError(400, f"Unknown file id(s): {', '.join(spec.files)}. Upload files with POST /files/upload first.",
+                           "FILE_NOT_FOUND")
+
+    async def start(self, account: Account, live: LiveSession, spec: TaskSpec) -> Task:
+        """Record the task and hand it to the session's runner; 409 while another task runs."""
+        if live.busy:
+            raise ApiError(409, "A task is already running in this session; wait for it or stop it.", "TASK_RUNNING")
+        task = Task(id=new_id(), session_id=live.id, account_id=account.id, spec=spec)
+        await self.store.tasks.add(task)
+        try:
+            self.runtime.start_task(live, task, self._files(spec))
+        except SessionBusy:
+            task.status, task.error, task.error_code = task.status.FAILED, "Another task started first.", "TASK_RUNNING"
+            await self.store.tasks.save(task)
+            raise ApiError(409, "A task is already running in this session; wait for it or stop it.", "TASK_RUNNING")
+        except SessionGone:
+            task.status, task.error, task.error_code = task.status.FAILED, "The session ended.", "SESSION_TERMINATED"
+            await self.store.tasks.save(task)
+            raise ApiError(401, "Session not found or unauthorized.", "SESSION_NOT_FOUND")
+        return task
+
+    def _files(self, spec: TaskSpec) -> dict[str, Path]:
+        return {}
+
+    async def wait(self, task: Task, timeout_s: float) -> Task:
+        """The task as it stands after it finished or `timeout_s` passed."""
+        running = self.runtime.running(task.id)
+        if running is not None:
+            try:
+                await asyncio.wait_for(running.finished.wait(), timeout=timeout_s)
+            except TimeoutError:
+                pass
+        return await self.get(task.session_id, task.id) or task
+
+    async def get(self, session_id: str, task_id: str) -> Task | None:
+        """Live tasks come from the runtime (usage so far), finished ones from the store."""
+        running = self.runtime.running(task_id)
+        if running is not None and running.task.session_id == session_id:
+            return _live_snapshot(running)
+        task = await self.store.tasks.get(task_id)
+        if task is None or task.session_id != session_id:
+            return None
+        return task
+
+    async def record_step(self, step: StepRecord) -> None:
+        await self.store.steps.add(step)
+
+    async def record_finished(self, running: RunningTask) -> None:
+        await self.store.tasks.save(running.task)
+
+
+def _live_snapshot(running: RunningTask) -> Task:
+    task = running.task
+    if not running.finished.is_set():
+        task.usage.compute_time = round(time.monotonic() - running.started, 3)
+    return task
