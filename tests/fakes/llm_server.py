@@ -10,6 +10,10 @@ A script is a list of steps. Each request picks the script whose name appears (a
 - {"delay": 2.5, ...}: sleep first, then answer the rest of the step;
 - {"usage": [in, out], ...}: report these token counts (default: estimated).
 
+Inside a decision, {"$find": "text"} stands for the number [n] of the first element line of
+the page state (in the last user message) that contains "text", so scripts need not know
+the numbering: {"action": "click", "index": {"$find": "Submit"}}.
+
 When a script runs out the last step repeats. Every request is recorded.
 """
 from __future__ import annotations
@@ -107,8 +111,38 @@ class ScriptedLLM:
             self._server.server_close()
 
 
+ELEMENT_RE = re.compile(r"\[(\d+)\]")
+
+
+def _page_text(request: dict[str, Any]) -> str:
+    for message in reversed(request.get("messages", [])):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return str(content or "")
+    return ""
+
+
+def resolve_finds(value: Any, page: str) -> Any:
+    """Replace {"$find": text} by the element number of the first page line containing text."""
+    if isinstance(value, dict):
+        if set(value) == {"$find"}:
+            needle = value["$find"]
+            for line in page.splitlines():
+                found = ELEMENT_RE.search(line)
+                if found and needle in line:
+                    return int(found.group(1))
+            return -1
+        return {k: resolve_finds(v, page) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_finds(v, page) for v in value]
+    return value
+
+
 def completion(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
-    decision = {k: v for k, v in step.items() if k not in ("delay", "usage", "raw")}
+    decision = resolve_finds({k: v for k, v in step.items() if k not in ("delay", "usage", "raw")},
+                             _page_text(request))
     message: dict[str, Any] = {"role": "assistant", "content": None}
     tools = request.get("tools") or []
     if "raw" in step:
