@@ -48,7 +48,12 @@ def cmd_keys(args: argparse.Namespace) -> int:
     async def create(store):
         from openwebrun.services.auth import AuthService
 
-        account = await AuthService(store).admin_account() if not args.account else await store.accounts.get(args.account)
+        if args.new_account:
+            account = await store.accounts.create(args.new_account)
+        elif args.account:
+            account = await store.accounts.get(args.account)
+        else:
+            account = await AuthService(store).admin_account()
         if account is None:
             print(f"no account {args.account}", file=sys.stderr)
             return 1
@@ -106,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
     create.add_argument("--name", default="")
-    create.add_argument("--account", help="account id (default: the admin account)")
+    owner = create.add_mutually_exclusive_group()
+    owner.add_argument("--account", help="account id (default: the admin account)")
+    owner.add_argument("--new-account", metavar="NAME", help="create a new account with this name for the key")
     keys_sub.add_parser("list", help="list keys (never their secret)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by id or prefix")
     revoke.add_argument("key")

@@ -12,7 +12,9 @@ A script is a list of steps. Each request picks the script whose name appears (a
 
 Inside a decision, {"$find": "text"} stands for the number [n] of the first element line of
 the page state (in the last user message) that contains "text", so scripts need not know
-the numbering: {"action": "click", "index": {"$find": "Submit"}}.
+the numbering: {"action": "click", "index": {"$find": "Submit"}}. {"$match": "regex"} stands
+for the first match of the regex in that page state ("" if none), so a result can only
+come from what the browser showed.
 
 When a script runs out the last step repeats. Every request is recorded.
 """
@@ -125,7 +127,7 @@ def _page_text(request: dict[str, Any]) -> str:
 
 
 def resolve_finds(value: Any, page: str) -> Any:
-    """Replace {"$find": text} by the element number of the first page line containing text."""
+    """Replace {"$find": text} and {"$match": regex} from the page state (see module doc)."""
     if isinstance(value, dict):
         if set(value) == {"$find"}:
             needle = value["$find"]
@@ -134,6 +136,9 @@ def resolve_finds(value: Any, page: str) -> Any:
                 if found and needle in line:
                     return int(found.group(1))
             return -1
+        if set(value) == {"$match"}:
+            found = re.search(value["$match"], page)
+            return found.group(0) if found else ""
         return {k: resolve_finds(v, page) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve_finds(v, page) for v in value]
