@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, keys, db upgrade, doctor."""
+"""The `openwebrun` command: serve, run, keys, db upgrade, doctor."""
 from __future__ import annotations
 
 import argparse
@@ -98,6 +98,28 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(c.ok or not c.required for c in results) else 1
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from openwebrun.domain.errors import TaskFailure
+    from openwebrun.local_run import build_spec, run_local
+
+    overrides = {"model": args.model} if args.model else {}
+    if args.max_steps:
+        overrides["max_steps"] = args.max_steps
+    settings = load_settings(**overrides)
+    try:
+        spec = build_spec(args.task, args.url, args.output_schema, args.csv, args.max_duration)
+    except (ValueError, OSError) as exc:
+        print(f"openwebrun: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = asyncio.run(run_local(settings, spec))
+    except TaskFailure as failure:
+        print(f"failed ({failure.code.value}): {failure.message}", file=sys.stderr)
+        return 1
+    print(result.message)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openwebrun", description="Self-hosted WebRun browser-agent server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
     db.set_defaults(func=cmd_db)
+
+    run = sub.add_parser("run", help="run one task locally, without a server")
+    run.add_argument("task", help="what to do, in plain language")
+    run.add_argument("--url", help="starting point")
+    run.add_argument("--output-schema", metavar="FILE", help="JSON Schema file: structured_json output")
+    run.add_argument("--csv", metavar="COLUMNS", help="comma-separated columns: structured_csv output")
+    run.add_argument("--model", help="LLM model (default: OPENWEBRUN_MODEL)")
+    run.add_argument("--max-steps", type=int)
+    run.add_argument("--max-duration", type=int, default=300_000, metavar="MS")
+    run.set_defaults(func=cmd_run)
 
     doctor = sub.add_parser("doctor", help="check Chromium, database and LLM configuration")
     doctor.set_defaults(func=cmd_doctor)

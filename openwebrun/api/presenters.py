@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from openwebrun.domain.models import Session, Task, TaskStatus, Usage
+from openwebrun.domain.models import Session, StepRecord, Task, TaskStatus, Usage
 
 STREAM_DIMENSIONS = {"width": 1024, "height": 600}
 
@@ -89,6 +89,15 @@ def session_body(session: Session, initial: Task | None, base_url: str) -> dict[
         body.update(task)
         body["success"] = True
     return body
+
+
+def step_body(step: StepRecord, base_url: str, session_id: str) -> dict[str, Any]:
+    shot = (f"{base_url}/task/{session_id}/{step.task_id}/steps/{step.number}/screenshot"
+            if step.screenshot is not None or step.has_screenshot else None)
+    return {"number": step.number, "url": step.url, "title": step.title, "thinking": step.thinking,
+            "nextGoal": step.next_goal, "actions": step.actions, "results": step.results, "error": step.error,
+            "inputTokens": step.input_tokens, "outputTokens": step.output_tokens, "screenshotUrl": shot,
+            "createdAt": step.created_at.isoformat().replace("+00:00", "Z")}
 
 
 def error_body(message: str, code: str) -> dict[str, Any]:

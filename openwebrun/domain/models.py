@@ -169,4 +169,5 @@ class StepRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     screenshot: bytes | None = None
+    has_screenshot: bool = False  # set when read back without the image bytes
     created_at: datetime = field(default_factory=utcnow)

@@ -70,6 +70,24 @@ class TaskService:
             return None
         return task
 
+    async def owned(self, account: Account, session_id: str, task_id: str) -> Task:
+        """The caller's own task, else 404 (someone else's task is not revealed)."""
+        task = await self.get(session_id, task_id)
+        if task is None or task.account_id != account.id:
+            raise ApiError(404, "Task not found.", "TASK_NOT_FOUND")
+        return task
+
+    async def steps(self, account: Account, session_id: str, task_id: str) -> list[StepRecord]:
+        await self.owned(account, session_id, task_id)
+        return await self.store.steps.list(task_id)
+
+    async def screenshot(self, account: Account, session_id: str, task_id: str, number: int) -> bytes:
+        await self.owned(account, session_id, task_id)
+        image = await self.store.steps.screenshot(task_id, number)
+        if image is None:
+            raise ApiError(404, f"No screenshot for step {number}.", "NOT_FOUND")
+        return image
+
     async def record_step(self, step: StepRecord) -> None:
         await self.store.steps.add(step)
 
