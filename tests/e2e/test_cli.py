@@ -1,0 +1,71 @@
+"""The `openwebrun` command as a user runs it."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from tests.e2e.conftest import act, done, script
+
+
+def _run(args, env, timeout=120):
+    return subprocess.run([sys.executable, "-m", "openwebrun.cli", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_run_prints_progress_and_csv(llm, site, tmp_path):
+    tag = script(llm, [act({"action": "click", "index": {"$find": "Next page"}}, goal="go on"),
+                       done([{"title": "Step two", "note": 'says "three", then, more'}])])
+    env = {"OPENWEBRUN_MODEL": "scripted", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
+           "OPENWEBRUN_DATA_DIR": str(tmp_path)}
+    result = _run(["run", f"walk {tag}", "--url", f"{site}/list.html", "--csv", "title,note"], env)
+    assert result.returncode == 0, result.stderr
+    assert "step 1: go on" in result.stderr and "tokens:" in result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["title", "note"] and rows[1] == ["Step two", 'says "three", then, more']
+
+
+def test_run_reports_failure_code(tmp_path, site):
+    result = _run(["run", "anything", "--url", f"{site}/list.html"],
+                  {"OPENWEBRUN_MODEL": "", "OPENWEBRUN_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "LLM_NOT_CONFIGURED" in result.stderr
+
+
+def test_run_json_schema_from_file(llm, site, tmp_path):
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}))
+    tag = script(llm, [done({"code": {"$match": r"\d{4}"}})])
+    env = {"OPENWEBRUN_MODEL": "scripted", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
+           "OPENWEBRUN_DATA_DIR": str(tmp_path)}
+    result = _run(["run", f"code {tag}", "--url", f"{site}/step3.html", "--output-schema", str(schema)], env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"code": "4711"}
+
+
+def test_keys_lifecycle(tmp_path):
+    env = {"OPENWEBRUN_DATA_DIR": str(tmp_path)}
+    created = _run(["keys", "create", "--name", "ci"], env)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    assert key.startswith("owr_")
+    listed = _run(["keys", "list"], env).stdout
+    assert "ci" in listed and key not in listed
+    key_id = listed.split()[0]
+    assert _run(["keys", "revoke", key_id], env).returncode == 0
+    assert "revoked" in _run(["keys", "list"], env).stdout
+    assert _run(["keys", "revoke", "nope"], env).returncode == 1
+
+
+def test_doctor_says_what_is_missing(tmp_path):
+    result = _run(["doctor"], {"OPENWEBRUN_DATA_DIR": str(tmp_path), "OPENWEBRUN_MODEL": ""})
+    assert "[ok] chromium" in result.stdout and "[ok] database" in result.stdout
+    assert "[MISSING] llm" in result.stdout and "OPENWEBRUN_MODEL" in result.stdout
+    assert result.returncode == 0
+
+
+def test_bad_setting_is_a_clear_error(tmp_path):
+    result = _run(["db", "upgrade"], {"OPENWEBRUN_DATA_DIR": str(tmp_path), "OPENWEBRUN_MAX_SESSIONS": "many"})
+    assert result.returncode == 2 and "OPENWEBRUN_MAX_SESSIONS" in result.stderr
