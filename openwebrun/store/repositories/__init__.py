@@ -1,0 +1,27 @@
+"""Repositories: each method is one short transaction; they take and return domain models."""
+from __future__ import annotations
+
+from openwebrun.store.db import Database
+from openwebrun.store.repositories.accounts import AccountRepository
+from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
+from openwebrun.store.repositories.sessions import SessionRepository
+from openwebrun.store.repositories.steps import StepRepository
+from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
+
+
+class Store:
+    """All repositories over one database."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.accounts = AccountRepository(db)
+        self.keys = ApiKeyRepository(db)
+        self.sessions = SessionRepository(db)
+        self.tasks = TaskRepository(db)
+        self.steps = StepRepository(db)
+
+
+__all__ = [
+    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "SessionRepository", "StepRepository",
+    "Store", "TaskNotFound", "TaskRepository",
+]
