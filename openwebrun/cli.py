@@ -68,7 +68,12 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
 
     async def revoke(store):
-        if await store.keys.revoke(args.key):
+        try:
+            revoked = await store.keys.revoke(args.key)
+        except ValueError as exc:  # an ambiguous prefix
+            print(f"openwebrun: {exc}", file=sys.stderr)
+            return 1
+        if revoked:
             print(f"revoked {args.key}")
             return 0
         print(f"no key {args.key}", file=sys.stderr)
