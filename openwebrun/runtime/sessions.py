@@ -66,18 +66,18 @@ class SessionRuntime:
         self._opening += 1
         try:
             context = await self.pool.new_context()
+            context.set_default_navigation_timeout(self.navigation_timeout_ms)
+            try:
+                await context.new_page()  # ready means a tab is open
+            except BaseException:
+                await self.pool.release(context)
+                raise
+            env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
+                             navigation_timeout_ms=self.navigation_timeout_ms)
+            live = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            self._sessions[session_id] = live
         finally:
             self._opening -= 1
-        context.set_default_navigation_timeout(self.navigation_timeout_ms)
-        try:
-            await context.new_page()  # ready means a tab is open
-        except BaseException:
-            await self.pool.release(context)
-            raise
-        env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
-                         navigation_timeout_ms=self.navigation_timeout_ms)
-        live = LiveSession(session_id, account_id, context, env, expires_in_ms)
-        self._sessions[session_id] = live
         return live
 
     def get(self, session_id: str) -> LiveSession | None:
