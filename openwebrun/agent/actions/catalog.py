@@ -1,0 +1,123 @@
+"""The action set: names, parameters, the JSON Schema of one model decision, and its prompt listing.
+
+Schemas follow OpenAI's strict structured-output rules (every property required, optional ones
+nullable, no additional properties), except `done.result`, which may be any JSON value unless a
+result schema is given.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+MAX_WAIT_S = 10
+
+STR = {"type": "string"}
+INDEX = {"type": "integer", "description": "element number [n] from the current page state"}
+TAB = {"type": "integer", "description": "tab number from the tab list"}
+ANY_RESULT = {"type": ["string", "number", "boolean", "object", "array", "null"],
+              "description": "the final result: text, or JSON matching the requested output"}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    params: dict[str, dict[str, Any]]  # name -> JSON Schema
+    help: str  # one line for the prompt
+    optional: tuple[str, ...] = ()  # params that may be null (or left out)
+
+
+ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
+    ActionSpec("navigate", {"url": STR}, "open url in the current tab"),
+    ActionSpec("click", {"index": INDEX}, "click element"),
+    ActionSpec("type", {"index": INDEX, "text": STR, "submit": {"type": "boolean"}},
+               "clear the field, type text; submit=true presses Enter after", optional=("submit",)),
+    ActionSpec("press_key", {"keys": STR}, 'press keys on the focused element: "Enter", "Escape", "Control+A", "Tab Tab"'),
+    ActionSpec("scroll", {"direction": {"type": "string", "enum": ["up", "down"]}, "pages": {"type": "number"}},
+               "scroll the page (or the scrollable area) by pages (0.5 = half a screen)", optional=("pages",)),
+    ActionSpec("scroll_to_text", {"text": STR}, "scroll until text is visible"),
+    ActionSpec("go_back", {}, "browser back"),
+    ActionSpec("wait", {"seconds": {"type": "number"}}, f"wait up to {MAX_WAIT_S} seconds"),
+    ActionSpec("read_page", {}, "get the whole page as markdown (for long content and extraction)"),
+    ActionSpec("select_option", {"index": INDEX, "option": STR}, "choose an option of a select by its text or value"),
+    ActionSpec("check", {"index": INDEX, "checked": {"type": "boolean"}}, "set a checkbox, radio or switch"),
+    ActionSpec("hover", {"index": INDEX}, "move the mouse over element (menus)"),
+    ActionSpec("open_tab", {"url": STR}, "open url in a new tab"),
+    ActionSpec("switch_tab", {"tab": TAB}, "make tab active"),
+    ActionSpec("close_tab", {"tab": TAB}, "close tab"),
+    ActionSpec("upload_file", {"index": INDEX, "file": STR},
+               "put an attached file (by name) into a file input or the upload button that opens a file chooser"),
+    ActionSpec("dialog", {"accept": {"type": "boolean"}, "text": {"type": ["string", "null"]}},
+               "answer the open JS dialog (alert/confirm/prompt); text only for prompts", optional=("text",)),
+    ActionSpec("wait_for", {"what": {"type": "string", "enum": ["navigation", "network_idle"]}},
+               f"wait (at most {MAX_WAIT_S} s) for a page load or for the network to go quiet"),
+    ActionSpec("done", {"success": {"type": "boolean"}, "result": ANY_RESULT},
+               "finish: success=false if the task cannot be done; result is the answer"),
+]}
+
+
+def _action_schema(spec: ActionSpec, result_schema: dict | None) -> dict[str, Any]:
+    props: dict[str, Any] = {"action": {"type": "string", "enum": [spec.name]}}
+    for name, schema in spec.params.items():
+        props[name] = copy.deepcopy(schema)
+    if spec.name == "done" and result_schema is not None:
+        props["result"] = copy.deepcopy(result_schema)
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def decision_schema(result_schema: dict | None = None) -> dict[str, Any]:
+    """JSON Schema of one model decision; `result_schema` narrows done.result when given."""
+    return {
+        "type": "object",
+        "properties": {
+            "thinking": {"type": "string"},
+            "next_goal": {"type": "string"},
+            "actions": {"type": "array", "minItems": 1,
+                        "items": {"anyOf": [_action_schema(a, result_schema) for a in ACTIONS.values()]}},
+        },
+        "required": ["thinking", "next_goal", "actions"],
+        "additionalProperties": False,
+    }
+
+
+def _signature(spec: ActionSpec) -> str:
+    return f"{spec.name}({', '.join(spec.params)})"
+
+
+def describe_actions() -> str:
+    """The action list for the system prompt, one short line per action."""
+    lines = [f"- {_signature(a)}: {a.help}" for a in ACTIONS.values()]
+    lines.append('Write each action as {"action": "<name>", ...params}, e.g. {"action": "click", "index": 4}.')
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    spec = ACTIONS[name]
+    schema = _action_schema(spec, None)
+    schema["required"] = ["action"] + [p for p in spec.params if p not in spec.optional]
+    for name in spec.optional:
+        schema["properties"][name] = {"anyOf": [schema["properties"][name], {"type": "null"}]}
+    return Draft202012Validator(schema)
+
+
+def check_action(action: Any) -> str | None:
+    """Why `action` cannot run (unknown name, missing or bad parameters), or None when it is valid."""
+    if not isinstance(action, dict):
+        return f"an action must be an object like {{\"action\": \"click\", \"index\": 3}}, got {action!r:.80}"
+    name = action.get("action")
+    if name not in ACTIONS:
+        return f"unknown action {name!r:.40}; known actions: {', '.join(ACTIONS)}"
+    errors = sorted(_validator(name).iter_errors(action), key=lambda e: list(e.path))
+    if errors:
+        problems = "; ".join(_explain(e) for e in errors[:3])
+        return f"bad parameters for {_signature(ACTIONS[name])}: {problems}"
+    return None
+
+
+def _explain(error: Any) -> str:
+    where = ".".join(str(p) for p in error.path)
+    return f"{where}: {error.message}" if where else error.message

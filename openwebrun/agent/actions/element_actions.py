@@ -1,0 +1,215 @@
+"""Actions on a numbered element: click, type, select_option, check, hover, upload_file."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from playwright.async_api import ElementHandle
+from playwright.async_api import Error as PlaywrightError
+
+from openwebrun.agent.env import ActionResult
+
+if TYPE_CHECKING:
+    from openwebrun.agent.browser_env import BrowserEnv
+
+QUICK_MS = 3000  # Playwright's own waits on an element (visible, stable, enabled)
+
+INSPECT = """(e) => {
+  const r = e.getBoundingClientRect();
+  const role = (e.getAttribute("role") || "").toLowerCase();
+  return {
+    tag: e.tagName.toLowerCase(), type: (e.type || "").toLowerCase(), role,
+    visible: e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) && r.width > 0 && r.height > 0,
+    disabled: !!(e.disabled || e.getAttribute("aria-disabled") === "true" || e.closest("fieldset[disabled]")),
+    readonly: !!e.readOnly, editable: !!e.isContentEditable,
+    checked: (e.type === "checkbox" || e.type === "radio") ? e.checked : (e.getAttribute("aria-checked") === "true"),
+  };
+}"""
+
+# A click dispatched from a timer, so a dialog it opens cannot block the call.
+JS_CLICK = "(e) => { e.scrollIntoView({block: 'center'}); setTimeout(() => e.click(), 0); }"
+
+FILE_INPUT = """(e) => {
+  if (e.tagName === "INPUT" && e.type === "file") return e;
+  if (e.control && e.control.type === "file") return e.control;
+  return e.querySelector ? e.querySelector("input[type=file]") : null;
+}"""
+
+MATCH_OPTION = """(e, wanted) => {
+  const norm = (s) => (s || "").replace(/\\s+/g, " ").trim().toLowerCase();
+  const w = norm(wanted);
+  const o = Array.from(e.options).find((o) => norm(o.value) === w || norm(o.label || o.text) === w)
+        || Array.from(e.options).find((o) => norm(o.label || o.text).includes(w));
+  return o ? o.value : null;
+}"""
+
+
+STATE_WORDS = (" placeholder=", " value=", " selected=", " options:", " checked", " unchecked", " →",
+               " required", " files=", " no file chosen", " text=")
+
+
+def _name(ref_line: str) -> str:
+    """What the element is, without the state it had when observed (which may have changed)."""
+    cut = min((i for i in (ref_line.find(w) for w in STATE_WORDS) if i > 0), default=len(ref_line))
+    name = ref_line[:cut]
+    return name if len(name) <= 80 else name[:79] + "…"
+
+
+async def _inspect(element: ElementHandle) -> dict[str, Any]:
+    return await element.evaluate(INSPECT)
+
+
+async def _usable(env: "BrowserEnv", index: int, allow_disabled: bool = False
+                  ) -> tuple[ElementHandle, str, dict[str, Any]] | ActionResult:
+    from openwebrun.agent.browser_env import ElementError
+
+    try:
+        element, ref = await env.element(index)
+    except ElementError as exc:
+        return ActionResult(error=str(exc))
+    info = await _inspect(element)
+    if info["disabled"] and not allow_disabled:
+        return ActionResult(error=f"element [{index}] is disabled")
+    return element, _name(ref.line), info
+
+
+async def _click(env: "BrowserEnv", element: ElementHandle, info: dict[str, Any]) -> str:
+    """Click through Playwright (real mouse events); a script click when the element is covered."""
+    if info["visible"]:
+        try:
+            await env.guarded(element.click(timeout=QUICK_MS))
+            return ""
+        except PlaywrightError:
+            pass
+    await element.evaluate(JS_CLICK)
+    return " (by script: the element was covered or not clickable by mouse)"
+
+
+async def click(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    found = await _usable(env, p["index"])
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    if not info["visible"]:
+        return ActionResult(error=f"element [{p['index']}] is not visible now (hidden or collapsed); "
+                                  "open its menu or scroll, then observe again")
+    how = await _click(env, element, info)
+    return ActionResult(message=f"clicked [{p['index']}] {name}{how}")
+
+
+async def type_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    found = await _usable(env, p["index"])
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    index, text = p["index"], p["text"]
+    if info["tag"] == "select":
+        return ActionResult(error=f"element [{index}] is a select: use select_option")
+    if info["type"] in ("checkbox", "radio"):
+        return ActionResult(error=f"element [{index}] is a {info['type']}: use check")
+    if info["type"] == "file":
+        return ActionResult(error=f"element [{index}] is a file input: use upload_file")
+    if info["readonly"]:
+        return ActionResult(error=f"element [{index}] is read-only")
+    try:
+        await env.guarded(element.fill(text, timeout=QUICK_MS))
+    except PlaywrightError as exc:
+        if "Malformed value" in str(exc):
+            return ActionResult(error=f"[{index}] refused {text!r}: {str(exc).splitlines()[0]}")
+        # not a text field: focus it and type like a keyboard would
+        await _click(env, element, info)
+        page = env.page
+        await page.keyboard.press("ControlOrMeta+A")
+        await page.keyboard.press("Backspace")
+        await page.keyboard.type(text)
+    if p.get("submit"):
+        await env.guarded(element.press("Enter", timeout=QUICK_MS))
+    return ActionResult(message=f"typed {text!r} into [{index}] {name}" + (" and pressed Enter" if p.get("submit") else ""))
+
+
+async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    found = await _usable(env, p["index"])
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    index, wanted = p["index"], p["option"]
+    if info["tag"] != "select":
+        return ActionResult(error=f"element [{index}] is not a <select>; click it to open its list, then click the option")
+    value = await element.evaluate(MATCH_OPTION, wanted)
+    if value is None:
+        options = await element.evaluate("(e) => Array.from(e.options).map((o) => o.label || o.text).slice(0, 30)")
+        return ActionResult(error=f"[{index}] has no option {wanted!r}; options: {' | '.join(options)}")
+    if not await env.guarded(element.select_option(value=value, timeout=QUICK_MS)):
+        return ActionResult(message=f"selected {wanted!r} in [{index}]; a dialog opened")
+    label = await element.evaluate("(e) => Array.from(e.selectedOptions).map((o) => o.label || o.text).join(', ')")
+    return ActionResult(message=f"selected {label!r} in [{index}] {name}")
+
+
+async def check(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    found = await _usable(env, p["index"])
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    index, wanted = p["index"], bool(p["checked"])
+    checkable = info["type"] in ("checkbox", "radio") or info["role"] in (
+        "checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio", "option")
+    if not checkable:
+        return ActionResult(error=f"element [{index}] is not a checkbox, radio or switch; use click")
+    if info["checked"] != wanted:
+        try:
+            if not await env.guarded(element.set_checked(wanted, timeout=QUICK_MS)):
+                return ActionResult(message=f"clicked [{index}]; a dialog opened")
+        except PlaywrightError:
+            await _click(env, element, info)
+            await element.evaluate("() => new Promise((r) => setTimeout(r, 50))")
+    now = (await _inspect(element))["checked"]
+    if now != wanted:
+        return ActionResult(error=f"[{index}] stayed {'checked' if now else 'unchecked'}"
+                                  + (" (a radio cannot be unchecked directly; check another one)" if info["type"] == "radio" else ""))
+    return ActionResult(message=f"{'checked' if wanted else 'unchecked'} [{index}] {name}")
+
+
+async def hover(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    found = await _usable(env, p["index"], allow_disabled=True)
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    if not info["visible"]:
+        return ActionResult(error=f"element [{p['index']}] is not visible now")
+    await env.guarded(element.hover(timeout=QUICK_MS))
+    return ActionResult(message=f"hovering over [{p['index']}] {name}")
+
+
+async def upload_file(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    index, wanted = p["index"], p["file"]
+    path = _attached(env.files, wanted)
+    if path is None:
+        names = ", ".join(sorted(env.files)) or "none"
+        return ActionResult(error=f"no attached file named {wanted!r}; attached files: {names}")
+    found = await _usable(env, index)
+    if isinstance(found, ActionResult):
+        return found
+    element, name, info = found
+    target = (await element.evaluate_handle(FILE_INPUT)).as_element()
+    if target is not None:
+        await target.set_input_files(path, timeout=QUICK_MS)
+        return ActionResult(message=f"attached {path.name} to [{index}] {name}")
+    page = env.page
+    try:
+        async with page.expect_file_chooser(timeout=QUICK_MS) as chooser_info:
+            await _click(env, element, info)
+        chooser = await chooser_info.value
+    except PlaywrightError:
+        return ActionResult(error=f"element [{index}] is not a file input and did not open a file chooser")
+    await chooser.set_files(path, timeout=QUICK_MS)
+    return ActionResult(message=f"attached {path.name} through the file chooser of [{index}] {name}")
+
+
+def _attached(files: dict, wanted: str):
+    if wanted in files:
+        return files[wanted]
+    lowered = {k.lower(): v for k, v in files.items()}
+    return lowered.get(wanted.lower()) or next((v for k, v in files.items() if v.name == wanted), None)
+
+
+HANDLERS = {"click": click, "type": type_text, "select_option": select_option, "check": check,
+            "hover": hover, "upload_file": upload_file}

@@ -1,0 +1,307 @@
+"""The agent's browser: one Playwright context, its tabs, what the model sees and what it does.
+
+Listeners record visited URLs, downloads and JS dialogs; dialogs stay open until the model
+answers them with the dialog action. Element numbers are valid for the last observe() only.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Iterable
+
+from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
+from playwright.async_api import Error as PlaywrightError
+
+from openwebrun.agent.actions.runner import run_batch
+from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
+from openwebrun.agent.dom.scripts import RESOLVE
+from openwebrun.agent.dom.state_text import mask_secrets, render_state
+from openwebrun.agent.env import ActionResult, PageState
+from openwebrun.domain.errors import ErrorCode, TaskFailure
+from openwebrun.domain.models import DownloadedFile, VisitedUrl
+
+log = logging.getLogger(__name__)
+
+GOTO_ATTEMPTS = 3
+SETTLE_S = 10.0  # longest wait for a navigation started by an action
+DOWNLOAD_SAVE_S = 60.0
+CALL_S = 5.0  # bound of small page calls (title, resolve)
+
+
+class ElementError(Exception):
+    """An element number the model gave cannot be used; the message is for the model."""
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+class BrowserEnv:
+    def __init__(self, context: BrowserContext, *, downloads_dir: Path, files: dict[str, Path] | None = None,
+                 navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = ()):
+        self.context = context
+        self.downloads_dir = Path(downloads_dir)
+        self.files: dict[str, Path] = {}
+        self.set_files(files or {})
+        self.navigation_timeout_ms = navigation_timeout_ms
+        self.secrets = sorted({s for s in secret_values if s}, key=len, reverse=True)
+        self.visited_urls: list[VisitedUrl] = []
+        self.downloads: list[DownloadedFile] = []
+        self.page: Page | None = None  # type: ignore[assignment]  # set by the first tab
+        self.last_state: PageState | None = None
+        self.nav_commits = 0  # main-frame navigations of the active tab (any tab counts)
+        self.nav_pending: set[Request] = set()
+        self.dialogs: dict[Page, Dialog] = {}
+        self._version = 0
+        self._refs: dict[int, ElementRef] = {}
+        self._stale: str | None = None
+        self._saving: set[asyncio.Task] = set()
+        self._watched: list[Page] = []
+        self._closed = False
+        context.on("page", self._on_page)
+        for page in context.pages:
+            self._watch(page)
+        if context.pages:
+            self.page = context.pages[-1]
+
+    # --- listeners ------------------------------------------------------------------
+    def _watch(self, page: Page) -> None:
+        page.on("framenavigated", self._on_navigated)
+        page.on("dialog", self._on_dialog)
+        page.on("download", self._on_download)
+        page.on("request", self._on_request)
+        page.on("requestfinished", self._on_request_end)
+        page.on("requestfailed", self._on_request_end)
+        page.on("close", self._on_close)
+        self._watched.append(page)
+
+    def _on_page(self, page: Page) -> None:
+        if self._closed:
+            return
+        self._watch(page)
+        self.page = page  # a new tab (target=_blank, window.open) becomes the active one
+        if page.url and not page.url.startswith("about:"):
+            self._on_navigated(page.main_frame)
+
+    def _on_navigated(self, frame: Frame) -> None:
+        if frame.parent_frame is not None:
+            return
+        self.nav_commits += 1
+        self.dialogs.pop(frame.page, None)  # a new document closes the old one's dialog
+        url = frame.url
+        if url.startswith(("about:", "chrome-error:", "data:")):
+            return
+        if not self.visited_urls or self.visited_urls[-1].url != url:
+            self.visited_urls.append(VisitedUrl(url=url, timestamp=now_ms()))
+
+    def _on_request(self, request: Request) -> None:
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self.nav_pending.add(request)
+
+    def _on_request_end(self, request: Request) -> None:
+        self.nav_pending.discard(request)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        if dialog.page is not None:
+            self.dialogs[dialog.page] = dialog  # kept open until the dialog action answers it
+
+    def _on_download(self, download: Download) -> None:
+        task = asyncio.ensure_future(self._save(download))
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    def _on_close(self, page: Page) -> None:
+        self.dialogs.pop(page, None)
+        if page is self.page:
+            open_pages = [p for p in self.context.pages if not p.is_closed()]
+            self.page = open_pages[-1] if open_pages else None  # type: ignore[assignment]
+
+    async def _save(self, download: Download) -> None:
+        self.downloads_dir.mkdir(parents=True, exist_ok=True)
+        name = Path(download.suggested_filename or "download").name or "download"
+        target = self.downloads_dir / name
+        n = 1
+        while target.exists():
+            target = self.downloads_dir / f"{Path(name).stem}-{n}{Path(name).suffix}"
+            n += 1
+        try:
+            await asyncio.wait_for(download.save_as(target), DOWNLOAD_SAVE_S)
+        except Exception as exc:
+            log.warning("download of %s failed: %s", download.url, exc)
+            return
+        self.downloads.append(DownloadedFile(source=download.url, filename=target.name, path=str(target),
+                                             timestamp=now_ms()))
+
+    async def wait_for_downloads(self, timeout: float = DOWNLOAD_SAVE_S) -> None:
+        if self._saving:
+            await asyncio.wait(set(self._saving), timeout=timeout)
+
+    # --- tabs -----------------------------------------------------------------------
+    def open_pages(self) -> list[Page]:
+        return [p for p in self.context.pages if not p.is_closed()]
+
+    async def ensure_page(self) -> Page:
+        if self.page is None or self.page.is_closed():
+            pages = self.open_pages()
+            self.page = pages[-1] if pages else await self.context.new_page()
+        return self.page
+
+    async def tabs(self) -> list[dict[str, Any]]:
+        pages = self.open_pages()
+        titles = await asyncio.gather(*(self._title(p) for p in pages))
+        return [{"index": i, "url": p.url, "title": t, "active": p is self.page} for i, (p, t) in enumerate(zip(pages, titles))]
+
+    async def _title(self, page: Page) -> str:
+        if page in self.dialogs:
+            return ""
+        try:
+            return await asyncio.wait_for(page.title(), 1.0)
+        except Exception:
+            return ""
+
+    # --- observing --------------------------------------------------------------------
+    async def observe(self) -> PageState:
+        """Capture the active tab; the element numbers of earlier states stop being valid."""
+        page = await self.ensure_page()
+        await self.settle(self.nav_commits, quick=True)
+        self._version += 1
+        tabs = await self.tabs()
+        dialog = self.dialogs.get(page)
+        capture: Capture | None = None
+        if dialog is None:
+            capture = await capture_page(page, self._version)
+        self._refs = capture.refs if capture else {}
+        self._stale = None
+        title = capture.title if capture else ""
+        dialog_info = None if dialog is None else {"type": dialog.type, "message": dialog.message,
+                                                   "default": dialog.default_value}
+        text = render_state(page.url, title, tabs, capture, dialog_info)
+        state = PageState(url=page.url, title=title, text=self.mask(text), element_count=len(self._refs),
+                          version=self._version, tabs=tabs,
+                          dialog=self.mask(dialog.message) if dialog else None,
+                          capture_ms=capture.ms if capture else 0.0)
+        self.last_state = state
+        return state
+
+    def mask(self, text: str) -> str:
+        return mask_secrets(text, self.secrets)
+
+    def mark_stale(self, reason: str) -> None:
+        self._stale = reason
+
+    async def element(self, index: int) -> tuple[ElementHandle, ElementRef]:
+        """The live element behind number `index` of the last state; ElementError when unusable."""
+        if self._version == 0:
+            raise ElementError("there is no page state yet")
+        if self._stale:
+            raise ElementError(f"element [{index}] is stale: {self._stale}. Use the numbers of the new page state.")
+        ref = self._refs.get(index)
+        if ref is None:
+            top = f" (numbers go from 1 to {len(self._refs)})" if self._refs else " (the page has no numbered elements)"
+            raise ElementError(f"there is no element [{index}] in the current page state{top}")
+        try:
+            handle = await asyncio.wait_for(ref.frame.evaluate_handle(RESOLVE, [self._version, ref.local]), CALL_S)
+        except Exception:
+            raise ElementError(f"element [{index}] is stale: its page or frame has changed since the last state")
+        element = handle.as_element()
+        if element is None:
+            reason = await handle.json_value()
+            raise ElementError(f"element [{index}] is stale: "
+                               + ("it was removed from the page" if reason == "detached" else "the page has changed")
+                               + " since the last state")
+        return element, ref
+
+    async def detached_count(self) -> int:
+        """Numbered elements of the main frame that left the document since observe (-1: new document)."""
+        from openwebrun.agent.dom.scripts import DETACHED
+
+        page = self.page
+        if page is None or page in self.dialogs or not self._refs:
+            return 0
+        try:
+            return int(await asyncio.wait_for(page.main_frame.evaluate(DETACHED, self._version), 2.0))
+        except Exception:
+            return -1
+
+    # --- acting -----------------------------------------------------------------------
+    async def execute(self, actions: list[dict]) -> list[ActionResult]:
+        """Run a batch in order; stops after an error, done, or an action that changed the page."""
+        await self.ensure_page()
+        results = await run_batch(self, actions)
+        await self.wait_for_downloads(timeout=10.0)
+        return results
+
+    async def settle(self, commits_before: int, quick: bool = False) -> None:
+        """Let a navigation started by an action commit and load (bounded)."""
+        page = self.page
+        if page is None:
+            return
+        deadline = time.monotonic() + SETTLE_S
+        if not quick:
+            await asyncio.sleep(0.05)  # let the page start what the action triggered
+        while self.nav_pending and self.nav_commits == commits_before and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self.nav_commits != commits_before or self.nav_pending:
+            try:
+                await page.wait_for_load_state("load", timeout=max(100, (deadline - time.monotonic()) * 1000))
+            except PlaywrightError:
+                pass  # still loading: the state will say what is there so far
+
+    async def goto(self, url: str) -> None:
+        """Open the task's starting point; retries, then fails the task with NAVIGATION_TIMEOUT."""
+        page = await self.ensure_page()
+        last = ""
+        for attempt in range(GOTO_ATTEMPTS):
+            commits = self.nav_commits
+            try:
+                await page.goto(url, timeout=self.navigation_timeout_ms, wait_until="load")
+                return
+            except PlaywrightError as exc:
+                last = str(exc).splitlines()[0]
+                if "Timeout" in last and self.nav_commits > commits and not page.url.startswith("chrome-error:"):
+                    return  # committed but slow to finish loading: usable
+            await asyncio.sleep(0.5 * (attempt + 1))
+        raise TaskFailure(ErrorCode.NAVIGATION_TIMEOUT, f"Could not open {url} after {GOTO_ATTEMPTS} attempts: {last}")
+
+    async def screenshot_jpeg(self, quality: int = 60) -> bytes:
+        page = await self.ensure_page()
+        if page in self.dialogs:  # Chromium cannot paint the page while a JS dialog blocks it
+            raise RuntimeError("a JavaScript dialog is open; no screenshot until it is answered")
+        return await page.screenshot(type="jpeg", quality=quality, timeout=5000)
+
+    async def guarded(self, call: Awaitable[Any]) -> bool:
+        """Await a Playwright call that may open a JS dialog (which would block it until answered).
+
+        True when the call finished; False when a dialog opened first (the call is left to finish
+        once the dialog is answered). The call's own error is raised.
+        """
+        page = self.page
+        task = asyncio.ensure_future(call)
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.05)
+            if done:
+                task.result()
+                return True
+            if page in self.dialogs:
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+                return False
+
+    def set_files(self, files: dict[str, Path]) -> None:
+        self.files = {name: Path(path) for name, path in files.items()}
+
+    def close(self) -> None:
+        self._closed = True
+        self.context.remove_listener("page", self._on_page)
+        for page in self._watched:
+            for event, handler in (("framenavigated", self._on_navigated), ("dialog", self._on_dialog),
+                                   ("download", self._on_download), ("request", self._on_request),
+                                   ("requestfinished", self._on_request_end), ("requestfailed", self._on_request_end),
+                                   ("close", self._on_close)):
+                try:
+                    page.remove_listener(event, handler)
+                except Exception:
+                    pass
+        self._watched.clear()
+        self.dialogs.clear()

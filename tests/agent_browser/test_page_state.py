@@ -1,0 +1,131 @@
+"""What the model reads: every kind of element, numbered, with its state; hidden things left out."""
+from __future__ import annotations
+
+import re
+
+from openwebrun.agent.browser_env import BrowserEnv
+from tests.agent_browser.conftest import line_of, number, open_page
+
+
+async def test_form_elements_with_types_labels_and_state(env, site_url):
+    state = await open_page(env, f"{site_url}/form.html")
+    assert state.title == "Sign-up form" and state.url.endswith("/form.html")
+    assert "# Sign up" in state.text
+    assert 'input type=text "Full name" placeholder="Jane Doe" required' in line_of(state, "Full name")
+    assert "input type=email" in line_of(state, '"Email"')
+    assert "input type=password" in line_of(state, '"Password"')
+    assert "input type=number" in line_of(state, '"Age"')
+    assert "input type=date" in line_of(state, '"Start date"')
+    assert 'textarea "About you" placeholder="A few words"' in state.text
+    assert 'select "Plan" selected="Pro" options: Free | Pro | Team' in state.text
+    assert 'checkbox "Send me news" name=news unchecked' in state.text
+    assert 'radio "Red" name=color unchecked' in state.text and 'radio "Blue" name=color checked' in state.text
+    assert 'button "Create account"' in state.text
+    numbers = [int(n) for n in re.findall(r"^\s*\[(\d+)\]", state.text, re.M)]
+    assert numbers == list(range(1, 12)) and state.element_count == 11
+    # a label's text names its control; it is not repeated as a text line
+    assert not any(line.strip() == "Full name" for line in state.text.splitlines())
+    assert state.text.startswith("Current Sign-up form — ")
+    assert "below" in state.text.splitlines()[-1]
+
+
+async def test_values_show_but_passwords_never(env, site_url):
+    state = await open_page(env, f"{site_url}/form.html")
+    results = await env.execute([
+        {"action": "type", "index": number(state, '"Full name"'), "text": "Ann Lee", "submit": False},
+        {"action": "type", "index": number(state, '"Password"'), "text": "hunter2-pass", "submit": False},
+    ])
+    assert [r.error for r in results] == [None, None]
+    state = await env.observe()
+    assert 'value="Ann Lee"' in line_of(state, '"Full name"')
+    assert "value=•••" in line_of(state, '"Password"')
+    assert "hunter2" not in state.text
+
+
+async def test_secret_values_are_masked_everywhere(browser, site_url, tmp_path):
+    context = await browser.new_context()
+    env = BrowserEnv(context, downloads_dir=tmp_path, secret_values=["Ann Lee", "s3cret-token"])
+    try:
+        state = await open_page(env, f"{site_url}/form.html")
+        await env.execute([{"action": "type", "index": number(state, '"Full name"'), "text": "Ann Lee", "submit": False},
+                           {"action": "type", "index": number(state, '"About you"'), "text": "my s3cret-token!",
+                            "submit": False}])
+        state = await env.observe()
+        assert "Ann Lee" not in state.text and "s3cret-token" not in state.text
+        assert 'value="•••"' in line_of(state, '"Full name"')
+        read = await env.execute([{"action": "read_page"}])
+        assert "s3cret-token" not in read[0].message and "•••" in read[0].message
+    finally:
+        env.close()
+        await context.close()
+
+
+async def test_list_and_table_text(env, site_url):
+    state = await open_page(env, f"{site_url}/list.html")
+    assert "# Books in stock" in state.text
+    assert re.search(r'\[\d+\] link "Dune" → /flow1.html\?book=dune', state.text)
+    assert "— Frank Herbert, 1965, 12.50 EUR" in state.text
+    assert "Copies" in state.text
+
+
+async def test_clickable_divs_roles_and_hidden_elements(env, site_url):
+    state = await open_page(env, f"{site_url}/clickables.html")
+    assert re.search(r'\[\d+\] button "Role button"', state.text)
+    assert re.search(r'\[\d+\] clickable "Onclick div"', state.text)
+    assert re.search(r'\[\d+\] clickable "Pointer span"', state.text)
+    assert re.search(r'\[\d+\] checkbox "Dark mode" unchecked', state.text)
+    assert re.search(r'\[\d+\] tab "Overview" selected', state.text)
+    for hidden in ("Hidden by aria", "Hidden by display", "Zero size"):
+        assert hidden not in state.text
+
+
+async def test_disabled_elements_are_flagged(env, site_url):
+    state = await open_page(env, f"{site_url}/disabled.html")
+    assert line_of(state, "Cannot press").endswith("disabled")
+    assert 'value="fixed" disabled' in state.text
+    assert line_of(state, "Aria disabled").endswith("disabled")
+    assert "disabled" not in line_of(state, "Can press")
+
+
+async def test_same_origin_iframe_is_inlined(env, site_url):
+    state = await open_page(env, f"{site_url}/iframe_same.html")
+    frame_line = line_of(state, "iframe http")
+    assert frame_line.startswith("iframe http://") and "frame_inner.html" in frame_line
+    inner = line_of(state, "Frame search")
+    assert inner.startswith("  [") and 'placeholder="frame query"' in inner
+    assert number(state, "Outer button") < number(state, "Frame search") < number(state, "Frame button")
+
+
+async def test_cross_origin_iframe_is_inlined(env, site_url, other_origin):
+    state = await open_page(env, f"{site_url}/iframe_cross.html?other={other_origin}")
+    await env.page.wait_for_timeout(200)
+    state = await env.observe()
+    assert f"iframe {other_origin}/frame_inner.html" in state.text
+    assert "Inside the frame" in state.text
+    assert re.search(r'\[\d+\] input type=text "Frame search"', state.text)
+
+
+async def test_open_shadow_root_content(env, site_url):
+    state = await open_page(env, f"{site_url}/shadow.html")
+    assert "Shadow text" in state.text
+    assert re.search(r'\[\d+\] input type=text placeholder="shadow input"', state.text)
+    assert re.search(r'\[\d+\] button "Shadow button"', state.text)
+
+
+async def test_long_page_tells_what_is_above_and_below(env, site_url):
+    state = await open_page(env, f"{site_url}/long.html")
+    lines = state.text.splitlines()
+    assert lines[1] == "[top of page]"
+    assert re.match(r"↓ \d+ px \(\d+\.\d pages\) below", lines[-1])
+    assert "Paragraph 1:" in state.text and "Paragraph 100:" not in state.text
+    assert "marmalade" not in state.text  # far below the viewport
+    assert len(state.text) < 3000
+    await env.execute([{"action": "scroll", "direction": "down", "pages": 2}])
+    state = await env.observe()
+    assert re.match(r"↑ 890 px \(2\.0 pages\) above", state.text.splitlines()[1])
+
+
+async def test_capture_is_fast(env, site_url):
+    await open_page(env, f"{site_url}/form.html")
+    state = await env.observe()
+    assert state.capture_ms < 500
