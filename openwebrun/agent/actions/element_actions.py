@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from openwebrun.agent.browser_env import BrowserEnv
 
 QUICK_MS = 3000  # Playwright's own waits on an element (visible, stable, enabled)
+CHOOSER_MS = 1500  # a file chooser opens at once after the click, or not at all
 
 INSPECT = """(e) => {
   const r = e.getBoundingClientRect();
@@ -195,7 +196,7 @@ async def upload_file(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(message=f"attached {path.name} to [{index}] {name}")
     page = env.page
     try:
-        async with page.expect_file_chooser(timeout=QUICK_MS) as chooser_info:
+        async with page.expect_file_chooser(timeout=CHOOSER_MS) as chooser_info:
             await _click(env, element, info)
         chooser = await chooser_info.value
     except PlaywrightError:
