@@ -8,7 +8,13 @@ A script is a list of steps. Each request picks the script whose name appears (a
 - {"raw": "text"}: that text as the message content (garbage, prose, fences);
 - {"status": 500}: that HTTP status with an error body;
 - {"delay": 2.5, ...}: sleep first, then answer the rest of the step;
-- {"usage": [in, out], ...}: report these token counts (default: estimated).
+- {"usage": [in, out], ...}: report these token counts (default: estimated);
+- {"headers": {"Retry-After": "1"}, ...}: extra response headers (with "status");
+- {"tool_raw": "text"}: a tool call whose arguments string is that text verbatim.
+
+A request shape can be refused with HTTP 400 without using up a step, to mimic servers that
+lack a feature: `ScriptedLLM(rejects={"json_schema"})` for every script, or
+`script(name, steps, rejects={"tools"})` for one. Shapes: "json_schema", "json_object", "tools".
 
 Inside a decision, {"$find": "text"} stands for the number [n] of the first element line of
 the page state (in the last user message) that contains "text", so scripts need not know
@@ -25,36 +31,57 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Iterable
 
 SCRIPT_RE = re.compile(r"script:([A-Za-z0-9_\-]+)")
 
 
+def request_shapes(body: dict[str, Any]) -> set[str]:
+    """How the request asks for structure: "tools", "json_schema", "json_object"."""
+    shapes = {"tools"} if body.get("tools") else set()
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type"):
+        shapes.add(str(response_format["type"]))
+    return shapes
+
+
 class ScriptedLLM:
-    def __init__(self) -> None:
+    path_suffix = "/chat/completions"  # POSTs elsewhere get 404
+
+    def __init__(self, rejects: Iterable[str] = ()) -> None:
         self.scripts: dict[str, list[dict[str, Any]]] = {}
         self.cursor: dict[str, int] = {}
+        self.rejects: set[str] = set(rejects)
+        self.script_rejects: dict[str, set[str]] = {}
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
     # --- scripting -------------------------------------------------------------
-    def script(self, name: str, steps: list[dict[str, Any]]) -> str:
+    def script(self, name: str, steps: list[dict[str, Any]], *, rejects: Iterable[str] = ()) -> str:
         with self.lock:
             self.scripts[name] = list(steps)
             self.cursor[name] = 0
+            self.script_rejects[name] = set(rejects)
         return f"script:{name}"
 
     def requests_for(self, name: str) -> list[dict[str, Any]]:
         tag = f"script:{name}"
-        return [r for r in self.requests if tag in json.dumps(r.get("messages", []))]
+        return [r for r in self.requests if tag in self._request_text(r)]
+
+    @staticmethod
+    def _request_text(body: dict[str, Any]) -> str:
+        return json.dumps([body.get("system", ""), body.get("messages", [])])
 
     def _next_step(self, body: dict[str, Any]) -> dict[str, Any]:
-        text = json.dumps(body.get("messages", []))
+        text = self._request_text(body)
         with self.lock:
             self.requests.append(body)
             for name in SCRIPT_RE.findall(text):
                 if name in self.scripts:
+                    refused = request_shapes(body) & (self.rejects | self.script_rejects.get(name, set()))
+                    if refused:
+                        return {"status": 400, "error": f"response shape not supported: {', '.join(sorted(refused))}"}
                     steps = self.scripts[name]
                     i = self.cursor[name]
                     self.cursor[name] = i + 1
@@ -62,6 +89,13 @@ class ScriptedLLM:
         return {"status": 400, "error": "no script named in the messages"}
 
     # --- serving ---------------------------------------------------------------
+    # --- answers (overridden by other wire formats) ------------------------------
+    def render(self, body: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+        return completion(body, step)
+
+    def render_error(self, status: int, message: str) -> dict[str, Any]:
+        return {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error"}}
+
     @property
     def base_url(self) -> str:
         assert self._server is not None
@@ -77,11 +111,13 @@ class ScriptedLLM:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def _send(self, status: int, payload: Any, raw: bool = False) -> None:
+            def _send(self, status: int, payload: Any, raw: bool = False, headers: dict[str, str] | None = None) -> None:
                 data = payload.encode() if raw else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, str(value))
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -91,18 +127,23 @@ class ScriptedLLM:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if not self.path.split("?")[0].rstrip("/").endswith(llm.path_suffix):
+                    self._send(404, llm.render_error(404, f"no route {self.path}"))
+                    return
                 step = llm._next_step(body)
                 if "delay" in step:
                     time.sleep(float(step["delay"]))
                 if "status" in step:
-                    self._send(int(step["status"]), {"error": {"message": step.get("error", "scripted failure"), "type": "server_error"}})
+                    status = int(step["status"])
+                    self._send(status, llm.render_error(status, step.get("error", "scripted failure")),
+                               headers=step.get("headers"))
                     return
                 if "body" in step:
                     self._send(200, step["body"], raw=True)
                     return
-                self._send(200, completion(body, step))
+                self._send(200, llm.render(body, step))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -111,6 +152,12 @@ class ScriptedLLM:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that gave up (timeout test) closes the socket before the delayed answer
+        pass
 
 
 ELEMENT_RE = re.compile(r"\[(\d+)\]")
@@ -145,18 +192,26 @@ def resolve_finds(value: Any, page: str) -> Any:
     return value
 
 
+STEP_KEYS = ("delay", "usage", "raw", "tool_raw", "headers")
+
+
+def step_decision(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    """The decision a step stands for, with $find / $match resolved against the request's page."""
+    return resolve_finds({k: v for k, v in step.items() if k not in STEP_KEYS}, _page_text(request))
+
+
 def completion(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
-    decision = resolve_finds({k: v for k, v in step.items() if k not in ("delay", "usage", "raw")},
-                             _page_text(request))
+    decision = step_decision(request, step)
     message: dict[str, Any] = {"role": "assistant", "content": None}
     tools = request.get("tools") or []
     if "raw" in step:
         message["content"] = step["raw"]
     elif tools:
         name = tools[0]["function"]["name"]
+        arguments = step["tool_raw"] if "tool_raw" in step else json.dumps(decision)
         message["tool_calls"] = [{
             "id": "call_1", "type": "function",
-            "function": {"name": name, "arguments": json.dumps(decision)},
+            "function": {"name": name, "arguments": arguments},
         }]
     else:
         message["content"] = json.dumps(decision)
