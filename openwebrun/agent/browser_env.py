@@ -46,7 +46,8 @@ class BrowserEnv:
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
         self.navigation_timeout_ms = navigation_timeout_ms
-        self.secrets = sorted({s for s in secret_values if s}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.set_secret_values(secret_values)
         self.visited_urls: list[VisitedUrl] = []
         self.downloads: list[DownloadedFile] = []
         self.page: Page | None = None  # type: ignore[assignment]  # set by the first tab
@@ -164,6 +165,7 @@ class BrowserEnv:
     # --- observing --------------------------------------------------------------------
     async def observe(self) -> PageState:
         """Capture the active tab; the element numbers of earlier states stop being valid."""
+        self.check_alive()
         page = await self.ensure_page()
         await self.settle(self.nav_commits, quick=True)
         self._version += 1
@@ -172,6 +174,9 @@ class BrowserEnv:
         capture: Capture | None = None
         if dialog is None:
             capture = await capture_page(page, self._version)
+            if not capture.lines and capture.frame_errors:  # caught mid-navigation: once more after it
+                await self.settle(self.nav_commits, quick=False)
+                capture = await capture_page(page, self._version)
         self._refs = capture.refs if capture else {}
         self._stale = None
         title = capture.title if capture else ""
@@ -185,6 +190,10 @@ class BrowserEnv:
         self.last_state = state
         return state
 
+    def set_secret_values(self, values: Iterable[str]) -> None:
+        """Values never shown to the model (masked as •••), e.g. the current task's secrets."""
+        self.secrets = sorted({v for v in values if v}, key=len, reverse=True)
+
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)
 
@@ -194,7 +203,7 @@ class BrowserEnv:
     async def element(self, index: int) -> tuple[ElementHandle, ElementRef]:
         """The live element behind number `index` of the last state; ElementError when unusable."""
         if self._version == 0:
-            raise ElementError("there is no page state yet")
+            raise ElementError("there is no page state yet: the page must be observed first")
         if self._stale:
             raise ElementError(f"element [{index}] is stale: {self._stale}. Use the numbers of the new page state.")
         ref = self._refs.get(index)
@@ -228,29 +237,50 @@ class BrowserEnv:
     # --- acting -----------------------------------------------------------------------
     async def execute(self, actions: list[dict]) -> list[ActionResult]:
         """Run a batch in order; stops after an error, done, or an action that changed the page."""
+        self.check_alive()
         await self.ensure_page()
         results = await run_batch(self, actions)
+        self.check_alive()
         await self.wait_for_downloads(timeout=10.0)
         return results
 
-    async def settle(self, commits_before: int, quick: bool = False) -> None:
-        """Let a navigation started by an action commit and load (bounded)."""
+    async def settle(self, commits_before: int, quick: bool = False, watch_s: float = 0.05) -> None:
+        """Let what an action set off show itself (for up to `watch_s`: a navigation, a new tab, a
+        dialog), then let a started navigation commit and load (bounded)."""
         page = self.page
         if page is None:
             return
         deadline = time.monotonic() + SETTLE_S
         if not quick:
-            await asyncio.sleep(0.05)  # let the page start what the action triggered
-        while self.nav_pending and self.nav_commits == commits_before and time.monotonic() < deadline:
+            tabs = len(self.context.pages)
+            until = time.monotonic() + watch_s
+            while time.monotonic() < until:
+                await asyncio.sleep(0.025)
+                if (self.page is not page or len(self.context.pages) != tabs or page in self.dialogs
+                        or self.is_loading(page) or self.nav_commits != commits_before):
+                    break
+            page = self.page or page
+        while self.is_loading(page) and self.nav_commits == commits_before and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        if self.nav_commits != commits_before or self.nav_pending:
+        if self.nav_commits != commits_before or self.is_loading(page):
             try:
                 await page.wait_for_load_state("load", timeout=max(100, (deadline - time.monotonic()) * 1000))
             except PlaywrightError:
                 pass  # still loading: the state will say what is there so far
 
+    def is_loading(self, page: Page) -> bool:
+        """A main-frame navigation of `page` has been requested and has not finished."""
+        return any(r.frame.page is page for r in list(self.nav_pending))
+
+    def check_alive(self) -> None:
+        """Raise BROWSER_CRASHED when the browser behind this context is gone."""
+        browser = self.context.browser
+        if browser is not None and not browser.is_connected():
+            raise TaskFailure(ErrorCode.BROWSER_CRASHED, "The browser process is gone.")
+
     async def goto(self, url: str) -> None:
         """Open the task's starting point; retries, then fails the task with NAVIGATION_TIMEOUT."""
+        self.check_alive()
         page = await self.ensure_page()
         last = ""
         for attempt in range(GOTO_ATTEMPTS):
@@ -259,6 +289,7 @@ class BrowserEnv:
                 await page.goto(url, timeout=self.navigation_timeout_ms, wait_until="load")
                 return
             except PlaywrightError as exc:
+                self.check_alive()
                 last = str(exc).splitlines()[0]
                 if "Timeout" in last and self.nav_commits > commits and not page.url.startswith("chrome-error:"):
                     return  # committed but slow to finish loading: usable

@@ -134,7 +134,7 @@ async def wait_for(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     observed = env.last_state.url if env.last_state else None
     commits = env.nav_commits
     deadline = time.monotonic() + MAX_WAIT_S
-    if page.url == observed and not env.nav_pending:  # nothing has moved yet: wait for a navigation to start
+    if page.url == observed and not env.is_loading(page):  # nothing has moved yet: wait for a navigation to start
         while env.nav_commits == commits and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         if env.nav_commits == commits:

@@ -21,6 +21,8 @@ CHANGES_PAGE = {"navigate", "go_back", "open_tab", "switch_tab", "close_tab", "d
 # Actions allowed while a JS dialog blocks the active tab.
 DIALOG_SAFE = {"dialog", "done", "wait", "open_tab", "switch_tab", "close_tab"}
 ACTION_S = 20.0  # bound of one non-navigating action
+# How long to watch for a new tab, navigation or dialog set off by an action that may start one.
+WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2}
 
 
 async def run_batch(env: "BrowserEnv", actions: list[dict]) -> list[ActionResult]:
@@ -54,7 +56,8 @@ async def run_one(env: "BrowserEnv", action: Any) -> ActionResult:
         result = ActionResult(error=f"{name} failed: {_first_line(exc)}")
     if name in ("done", "read_page"):
         return _masked(env, result)
-    await env.settle(commits_before)
+    watch = 0.05 if name == "type" and not params.get("submit") else WATCH_S.get(name, 0.05)
+    await env.settle(commits_before, watch_s=watch)
     changed = (result.page_changed or name in CHANGES_PAGE and not result.error
                or env.page is not page_before or len(env.open_pages()) != tabs_before
                or env.nav_commits != commits_before or (env.page in env.dialogs) != dialog_before)
