@@ -18,6 +18,7 @@ class RunningTask:
     started: float = field(default_factory=time.monotonic)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     job: asyncio.Task | None = None
+    ending: bool = False  # the task is recording its end; it can no longer be cancelled
     stop_reason: tuple[ErrorCode, str] = (ErrorCode.STOPPED, "The task was stopped.")
 
     @property

@@ -130,8 +130,9 @@ class SessionRuntime:
     async def _stop(self, running: RunningTask | None, reason: tuple[ErrorCode, str]) -> None:
         if running is None or running.job is None:
             return
-        running.stop_reason = reason
-        running.job.cancel()
+        if not running.ending:
+            running.stop_reason = reason
+            running.job.cancel()
         await running.finished.wait()
 
     def _finished(self, live: LiveSession):
@@ -141,10 +142,14 @@ class SessionRuntime:
             finally:
                 self._tasks.pop(running.task.id, None)
                 if running.task.spec.terminate_on_completion and not live.closing:
-                    closer = asyncio.create_task(self.close_session(live.id, "task_completed"))
+                    closer = asyncio.create_task(self._close_after(running, live.id))
                     self._closers.add(closer)
                     closer.add_done_callback(self._closers.discard)
         return finished
+
+    async def _close_after(self, running: RunningTask, session_id: str) -> None:
+        await running.finished.wait()
+        await self.close_session(session_id, "task_completed")
 
     # --- expiry ------------------------------------------------------------------
     async def _expire_idle(self) -> None:

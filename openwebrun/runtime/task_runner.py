@@ -41,14 +41,16 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent, on_fin
         log.exception("task %s failed unexpectedly", task.id)
         _fail(running, ErrorCode.INTERNAL_ERROR, f"Internal error: {exc}")
     finally:
+        running.ending = True  # from here on a stop request waits instead of cancelling
         task.usage.compute_time = round(running.elapsed, 3)
         task.completed_at = utcnow()
         live.touch()
         try:
-            await asyncio.shield(on_finished(running))
+            await on_finished(running)
         except Exception:
             log.exception("could not record the end of task %s", task.id)
-        running.finished.set()
+        finally:
+            running.finished.set()
 
 
 def _fail(running: RunningTask, code: ErrorCode, message: str) -> None:

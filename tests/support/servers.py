@@ -132,4 +132,4 @@ class ServerProcess:
                     os.kill(pid, signal.SIGKILL)
             self.proc.kill()
             self.proc.wait(5)
-            raise
+            raise RuntimeError(f"server did not stop within {timeout}s:\n{self.log()[-4000:]}") from None
