@@ -159,3 +159,9 @@ async def test_bad_actions_are_errors_not_exceptions(env, site_url):
     assert "'text' is a required property" in results[0].error
     results = await env.execute([{"action": "check", "index": 1, "checked": True}])
     assert "not a checkbox" in results[0].error
+    state = await env.observe()
+    results = await env.execute([{"action": "type", "index": number(state, '"Age"'), "text": "forty", "submit": False}])
+    assert "refused 'forty'" in results[0].error
+    results = await env.execute([{"action": "type", "index": number(state, '"Start date"'), "text": "14/03/2025",
+                                  "submit": False}])
+    assert "refused '14/03/2025'" in results[0].error and "another format" in results[0].error

@@ -36,6 +36,7 @@ async def test_values_show_but_passwords_never(env, site_url):
         {"action": "type", "index": number(state, '"Password"'), "text": "hunter2-pass", "submit": False},
     ])
     assert [r.error for r in results] == [None, None]
+    assert "hunter2" not in results[1].message and "typed ••• into" in results[1].message
     state = await env.observe()
     assert 'value="Ann Lee"' in line_of(state, '"Full name"')
     assert "value=•••" in line_of(state, '"Password"')

@@ -111,20 +111,30 @@ async def type_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"element [{index}] is a file input: use upload_file")
     if info["readonly"]:
         return ActionResult(error=f"element [{index}] is read-only")
+    shown_text = "•••" if info["type"] == "password" else repr(text)
     try:
         await env.guarded(element.fill(text, timeout=QUICK_MS))
     except PlaywrightError as exc:
-        if "Malformed value" in str(exc):
-            return ActionResult(error=f"[{index}] refused {text!r}: {str(exc).splitlines()[0]}")
+        if info["tag"] in ("input", "textarea"):  # e.g. a malformed date, letters in a number field
+            return ActionResult(error=f"[{index}] refused {shown_text}: {str(exc).splitlines()[0]}")
         # not a text field: focus it and type like a keyboard would
         await _click(env, element, info)
         page = env.page
         await page.keyboard.press("ControlOrMeta+A")
         await page.keyboard.press("Backspace")
         await page.keyboard.type(text)
+    note = ""
+    if info["tag"] in ("input", "textarea") and env.page not in env.dialogs:
+        shown = await element.input_value(timeout=QUICK_MS)
+        if text and not shown:
+            return ActionResult(error=f"[{index}] refused {shown_text} (the field stayed empty; "
+                                      f"a {info['type'] or 'text'} field may need another format)")
+        if shown != text and info["type"] != "password":
+            note = f" (the field now shows {shown[:80]!r})"
     if p.get("submit"):
         await env.guarded(element.press("Enter", timeout=QUICK_MS))
-    return ActionResult(message=f"typed {text!r} into [{index}] {name}" + (" and pressed Enter" if p.get("submit") else ""))
+    return ActionResult(message=f"typed {shown_text} into [{index}] {name}{note}"
+                                + (" and pressed Enter" if p.get("submit") else ""))
 
 
 async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
