@@ -16,7 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.actions.runner import run_batch
 from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
-from openwebrun.agent.dom.scripts import RESOLVE
+from openwebrun.agent.dom.scripts import DETACHED, RESOLVE
 from openwebrun.agent.dom.state_text import mask_secrets, render_state
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.domain.errors import ErrorCode, TaskFailure
@@ -224,8 +224,6 @@ class BrowserEnv:
 
     async def detached_count(self) -> int:
         """Numbered elements of the main frame that left the document since observe (-1: new document)."""
-        from openwebrun.agent.dom.scripts import DETACHED
-
         page = self.page
         if page is None or page in self.dialogs or not self._refs:
             return 0

@@ -219,6 +219,15 @@
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0) return;  // zero-size box that clips its content
     }
+    if (style.position === "static" || style.position === "relative") {
+      // far outside the band: skip the subtree (positioned overlays usually hang off <body> or a
+      // positioned ancestor near them, so their containers are in the band)
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && !inBand(r, Math.max(elementBand, textBand)) && el !== document.body) {
+        flush();
+        return;
+      }
+    }
     const block = !style.display.startsWith("inline");
     if (block) flush();
 
