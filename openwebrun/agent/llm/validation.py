@@ -6,7 +6,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-MAX_MESSAGE = 200
+MAX_MESSAGE = 400
 
 
 def schema_errors(validator: Draft202012Validator, instance: Any, limit: int = 5) -> list[str]:
@@ -20,18 +20,46 @@ def schema_errors(validator: Draft202012Validator, instance: Any, limit: int = 5
 
 def _describe(error: ValidationError) -> str:
     if error.validator in ("anyOf", "oneOf") and error.context:
+        unknown = _unknown_kind(error)
+        if unknown:
+            return unknown
         closest = _closest_branch(error)
         return f"{error.json_path}: matches none of the allowed shapes; closest: " + "; ".join(
             _describe(e) for e in closest[:2])
     return f"{error.json_path}: {_short(error.message)}"
 
 
+def _branches(error: ValidationError) -> list[list[ValidationError]]:
+    grouped: dict[int, list[ValidationError]] = {}
+    for sub in error.context or []:
+        grouped.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return list(grouped.values())
+
+
+def _unknown_kind(error: ValidationError) -> str | None:
+    """When every alternative rejects the same enum/const field (e.g. "action"), list all allowed values."""
+    kinds = ("enum", "const")
+    branches = _branches(error)
+    paths = [{tuple(e.absolute_path) for e in branch if e.validator in kinds} for branch in branches]
+    common = set.intersection(*paths) if paths else set()
+    if not common:
+        return None
+    path = min(common, key=len)
+    allowed: list[str] = []
+    sample = None
+    for branch in branches:
+        for e in branch:
+            if tuple(e.absolute_path) == path and e.validator in kinds:
+                sample = e
+                values = e.validator_value if e.validator == "enum" else [e.validator_value]
+                allowed.extend(str(v) for v in values if str(v) not in allowed)
+    assert sample is not None
+    return _short(f"{sample.json_path}: {sample.instance!r} is not one of: " + ", ".join(allowed))
+
+
 def _closest_branch(error: ValidationError) -> list[ValidationError]:
     """The errors of the alternative that failed least (e.g. the action whose name matched)."""
-    branches: dict[int, list[ValidationError]] = {}
-    for sub in error.context or []:
-        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-    return min(branches.values(), key=len)
+    return min(_branches(error), key=len)
 
 
 def _short(message: str) -> str:
