@@ -32,7 +32,7 @@ def test_sample_decision_validates():
     {"thinking": "x", "next_goal": "y", "actions": [{"action": "fly", "to": "moon"}]},  # unknown action
     {"thinking": "x", "next_goal": "y", "actions": [{"action": "scroll", "direction": "left", "pages": 1}]},
     {"thinking": "x", "actions": [{"action": "go_back"}]},  # next_goal missing
-    {"thinking": "x", "next_goal": "y", "actions": [], "extra": 1},
+    {"thinking": "x", "next_goal": "y", "actions": [{"action": "go_back"}], "extra": 1},
 ])
 def test_bad_decisions_are_rejected(bad):
     with pytest.raises(jsonschema.ValidationError):

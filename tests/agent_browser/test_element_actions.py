@@ -165,3 +165,9 @@ async def test_bad_actions_are_errors_not_exceptions(env, site_url):
     results = await env.execute([{"action": "type", "index": number(state, '"Start date"'), "text": "14/03/2025",
                                   "submit": False}])
     assert "refused '14/03/2025'" in results[0].error and "another format" in results[0].error
+
+
+async def test_empty_batch_is_an_error(env, site_url):
+    await open_page(env, f"{site_url}/list.html")
+    results = await env.execute([])
+    assert len(results) == 1 and "no actions given" in results[0].error

@@ -75,7 +75,7 @@ def decision_schema(result_schema: dict | None = None) -> dict[str, Any]:
         "properties": {
             "thinking": {"type": "string"},
             "next_goal": {"type": "string"},
-            "actions": {"type": "array", "minItems": 1,
+            "actions": {"type": "array",
                         "items": {"anyOf": [_action_schema(a, result_schema) for a in ACTIONS.values()]}},
         },
         "required": ["thinking", "next_goal", "actions"],
