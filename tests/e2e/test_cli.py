@@ -37,7 +37,7 @@ def test_run_reports_failure_code(tmp_path, site):
 def test_run_json_schema_from_file(llm, site, tmp_path):
     schema = tmp_path / "schema.json"
     schema.write_text(json.dumps({"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}))
-    tag = script(llm, [done({"code": {"$match": r"\d{4}"}})])
+    tag = script(llm, [done({"code": {"$match": r"(?<=code )\d{4}"}})])
     env = {"OPENWEBRUN_MODEL": "scripted", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
            "OPENWEBRUN_DATA_DIR": str(tmp_path)}
     result = _run(["run", f"code {tag}", "--url", f"{site}/step3.html", "--output-schema", str(schema)], env)

@@ -39,7 +39,8 @@ async def test_steps_round_trip_with_screenshots(store, task):
     by_number = {s.number: s for s in steps}
     for got in listed:
         want = by_number[got.number]
-        want_without_image = StepRecord(**{**want.__dict__, "screenshot": None})
+        want_without_image = StepRecord(**{**want.__dict__, "screenshot": None,
+                                           "has_screenshot": want.screenshot is not None})
         assert got == want_without_image
 
     full = await store.steps.list(task.id, with_screenshots=True)

@@ -9,12 +9,13 @@ from openwebrun.store.repositories.base import Repository
 from openwebrun.store.tables import TaskStepRow
 
 
-def step_from_row(row: TaskStepRow, with_screenshot: bool) -> StepRecord:
+def step_from_row(row: TaskStepRow, with_screenshot: bool, has_screenshot: bool = False) -> StepRecord:
     return StepRecord(
         task_id=row.task_id, number=row.number, url=row.url, title=row.title, thinking=row.thinking,
         next_goal=row.next_goal, actions=list(row.actions), results=list(row.results), error=row.error,
         input_tokens=row.input_tokens, output_tokens=row.output_tokens,
-        screenshot=row.screenshot if with_screenshot else None, created_at=row.created_at,
+        screenshot=row.screenshot if with_screenshot else None, has_screenshot=has_screenshot,
+        created_at=row.created_at,
     )
 
 
@@ -28,12 +29,14 @@ class StepRepository(Repository):
                 created_at=step.created_at))
 
     async def list(self, task_id: str, *, with_screenshots: bool = False) -> list[StepRecord]:
-        """Steps ordered by number. Screenshots are left out (None) unless asked for: see screenshot()."""
-        query = select(TaskStepRow).where(TaskStepRow.task_id == task_id).order_by(TaskStepRow.number)
+        """Steps ordered by number. Screenshots are left out (None, with has_screenshot telling whether
+        one exists) unless asked for: see screenshot()."""
+        query = (select(TaskStepRow, TaskStepRow.screenshot.is_not(None))
+                 .where(TaskStepRow.task_id == task_id).order_by(TaskStepRow.number))
         if with_screenshots:
             query = query.options(undefer(TaskStepRow.screenshot))
         async with self._transaction() as s:
-            return [step_from_row(r, with_screenshots) for r in await s.scalars(query)]
+            return [step_from_row(row, with_screenshots, bool(has)) for row, has in await s.execute(query)]
 
     async def screenshot(self, task_id: str, number: int) -> bytes | None:
         async with self._transaction() as s:
