@@ -110,6 +110,7 @@ class SessionRuntime:
         if live.busy:
             raise SessionBusy()
         live.env.set_files(files or {})
+        live.env.set_secret_values(v for entry in task.spec.secrets for v in entry.fields.values())
         running = RunningTask(task)
         live.current = running
         live.touch()
