@@ -94,3 +94,15 @@ def test_unknown_task_poll_is_404(api):
     response = api.get("/task/0123/4567")
     assert response.status_code == 404
     assert response.json() == {"success": False, "error": "Task not found.", "code": "TASK_NOT_FOUND"}
+
+
+def test_secret_values_never_reach_the_model(api, llm, site):
+    name = "secretcheck"
+    tag = llm.script(name, [act({"action": "read_page"}), done("seen")])
+    body = api.post("/start/run-task", json={
+        "taskDetails": f"look {tag}", "startingUrl": f"{site}/account.html",
+        "secrets": [{"match": "all", "fields": {"password": "hunter2-SECRET-77"}}]}).json()
+    assert body["status"] == "completed", body
+    sent = repr(llm.requests_for(name))
+    assert "recovery code is" in sent  # the page was shown...
+    assert "hunter2-SECRET-77" not in sent  # ...without the secret, also in read_page's output
