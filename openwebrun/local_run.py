@@ -62,7 +62,7 @@ async def run_local(settings: Settings, spec: TaskSpec, out: TextIO = sys.stderr
             env = BrowserEnv(context, downloads_dir=Path(downloads),
                              navigation_timeout_ms=settings.navigation_timeout_ms)
             agent = Agent(build_llm(settings), prices=settings.prices, max_steps=settings.max_steps,
-                          on_step=_progress(out))
+                          vision=settings.vision, on_step=_progress(out))
             try:
                 async with asyncio.timeout(spec.max_duration_ms / 1000):
                     return await agent.run(spec, env, usage)

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     llm_mode: str = "auto"  # auto | json_schema | tools | json
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENWEBRUN_OPENAI_API_KEY", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENWEBRUN_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    vision: bool = False  # send a viewport screenshot with each step (multimodal models)
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

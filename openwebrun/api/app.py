@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         sessions: SessionService | None = None
 
         def agent_for(t: Task) -> Agent:
-            return Agent(llm, prices=settings.prices, max_steps=settings.max_steps,
+            return Agent(llm, prices=settings.prices, max_steps=settings.max_steps, vision=settings.vision,
                          on_step=tasks.record_step, task_id=t.id)
 
         async def task_finished(running) -> None:

@@ -1,6 +1,7 @@
 """Hard limits and LLM failures end to end: each fails with its code; the server keeps serving."""
 from __future__ import annotations
 
+import socket
 import time
 
 from tests.e2e.conftest import act, done, poll_until_finished, script
@@ -82,3 +83,38 @@ def test_task_outlives_wait_window_and_is_polled(make_server, llm, site):
         assert running["status"] == "running" and running["pending"] is True and "usage" in running
         final = poll_until_finished(client, body["sessionId"], body["taskId"])
     assert final["status"] == "completed" and final["data"]["message"] == "Step two of three"
+
+
+def test_repeating_the_same_action_is_a_loop(api, llm, site):
+    name = "looping"
+    tag = llm.script(name, [act({"action": "scroll", "direction": "up", "pages": 1})])
+    body = api.post("/start/run-task", json={"taskDetails": f"loop {tag}", "startingUrl": f"{site}/list.html"}).json()
+    assert body["code"] == "LOOP_DETECTED", body
+    requests = llm.requests_for(name)
+    assert any("repeated the same actions" in repr(r["messages"]) for r in requests)  # warned first
+    assert len(requests) < 10
+
+
+def test_starting_point_that_never_answers_is_navigation_timeout(make_server, llm):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers
+    server = make_server(OPENWEBRUN_NAVIGATION_TIMEOUT_MS="1000")
+    tag = script(llm, [done("never")])
+    with server.client() as client:
+        body = client.post("/start/run-task", json={
+            "taskDetails": f"go {tag}", "startingUrl": f"http://127.0.0.1:{silent.getsockname()[1]}/"}).json()
+    silent.close()
+    assert body["code"] == "NAVIGATION_TIMEOUT", body
+
+
+def test_vision_sends_a_screenshot(make_server, llm, site):
+    server = make_server(OPENWEBRUN_VISION="true")
+    name = "vision"
+    tag = llm.script(name, [done("seen")])
+    with server.client() as client:
+        body = client.post("/start/run-task", json={"taskDetails": f"look {tag}", "startingUrl": f"{site}/list.html"}).json()
+    assert body["status"] == "completed", body
+    content = llm.requests_for(name)[0]["messages"][-1]["content"]
+    image = [part for part in content if part.get("type") == "image_url"]
+    assert image and image[0]["image_url"]["url"].startswith("data:image/jpeg;base64,")
