@@ -105,12 +105,11 @@ class Agent:
             reply = await self.llm.decide(messages, decision_schema(),
                                           max_output_tokens=min(remaining_out, MAX_CALL_OUTPUT_TOKENS))
         except LLMOutputError as exc:
+            self._add_usage(usage, getattr(exc, "input_tokens", 0), getattr(exc, "output_tokens", 0))
             raise TaskFailure(ErrorCode.LLM_ERROR, f"The model's output could not be used: {exc}") from exc
         except LLMError as exc:
             raise TaskFailure(ErrorCode.LLM_ERROR, f"The LLM request failed: {exc}") from exc
-        usage.input_tokens += reply.input_tokens
-        usage.output_tokens += reply.output_tokens
-        usage.cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
+        self._add_usage(usage, reply.input_tokens, reply.output_tokens)
         decision = reply.data
         step = StepRecord(task_id=self.task_id, number=number, url=state.url, title=state.title,
                           thinking=str(decision.get("thinking") or ""), next_goal=str(decision.get("next_goal") or ""),
@@ -120,6 +119,12 @@ class Agent:
             await self._record(step)
             raise TaskFailure(ErrorCode.TOKEN_LIMIT_EXCEEDED, _token_message(spec, usage))
         return decision, step
+
+    def _add_usage(self, usage: Usage, input_tokens: int, output_tokens: int) -> None:
+        assert self.llm is not None
+        usage.input_tokens += input_tokens
+        usage.output_tokens += output_tokens
+        usage.cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
 
     async def _screenshot(self, env: BrowserEnv) -> bytes | None:
         try:

@@ -63,6 +63,8 @@ def _action_schema(spec: ActionSpec, result_schema: dict | None) -> dict[str, An
     props: dict[str, Any] = {"action": {"type": "string", "enum": [spec.name]}}
     for name, schema in spec.params.items():
         props[name] = copy.deepcopy(schema)
+        if name in spec.optional and "null" not in str(schema.get("type")):
+            props[name] = {"anyOf": [props[name], {"type": "null"}]}  # strict mode: required but nullable
     if spec.name == "done" and result_schema is not None:
         props["result"] = copy.deepcopy(result_schema)
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}

@@ -22,6 +22,7 @@ from openwebrun.agent.llm.base import LLMError, LLMReply
 from openwebrun.agent.llm.retry import (RETRYABLE_STATUS, Failure, RequestRejected, provider_message, retry_after,
                                         with_retries)
 from openwebrun.agent.llm.structured import Answer, decide_structured, estimate_tokens
+from openwebrun.agent.llm.validation import strict_compatible
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class OpenAIProvider:
         request: dict[str, Any] = {"model": self.model, "messages": messages}
         if mode == "json_schema":
             request["response_format"] = {"type": "json_schema",
-                                          "json_schema": {"name": "decision", "strict": True, "schema": schema}}
+                                          "json_schema": {"name": "decision", "strict": strict_compatible(schema),
+                                                          "schema": schema}}
         elif mode == "tools":
             request["tools"] = [{"type": "function", "function": {
                 "name": TOOL_NAME, "description": TOOL_DESCRIPTION, "parameters": schema}}]

@@ -64,3 +64,25 @@ def _closest_branch(error: ValidationError) -> list[ValidationError]:
 
 def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+
+
+def strict_compatible(schema: Any) -> bool:
+    """Whether OpenAI's strict structured outputs accept `schema`: every object closed with all
+    properties required, every array with its items."""
+    if isinstance(schema, list):
+        return all(strict_compatible(s) for s in schema)
+    if not isinstance(schema, dict):
+        return True
+    types = schema.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    if "object" in types:
+        props = schema.get("properties")
+        if not isinstance(props, dict) or schema.get("additionalProperties") is not False \
+                or set(schema.get("required", [])) != set(props):
+            return False
+    if "array" in types and "items" not in schema:
+        return False
+    children = [v for k, v in schema.items() if k in ("properties", "$defs", "definitions")]
+    nested = [s for group in children for s in group.values()]
+    nested += [schema[k] for k in ("items", "anyOf", "oneOf", "allOf") if k in schema]
+    return all(strict_compatible(s) for s in nested)
