@@ -71,3 +71,13 @@ def poll_until_finished(client: httpx.Client, session_id: str, task_id: str, tim
             return body
         time.sleep(0.25)
     raise AssertionError(f"task {task_id} did not finish in {timeout}s")
+
+
+def send_task(client: httpx.Client, session_id: str, details: str, **fields) -> httpx.Response:
+    return client.post("/start/send-message", json={"sessionId": session_id, "message": {
+        "actionType": "newTask", "taskDetails": details, **fields}})
+
+
+def terminate(client: httpx.Client, session_id: str) -> httpx.Response:
+    return client.post("/start/send-message", json={"sessionId": session_id,
+                                                    "message": {"actionType": "state", "newState": "terminate"}})

@@ -3,20 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories import Store
-from tests.e2e.conftest import act, done, script
+from tests.e2e.conftest import act, done, script, send_task, terminate
 from tests.support.servers import alive, descendants
-
-
-def _terminate(client, session_id):
-    return client.post("/start/send-message", json={"sessionId": session_id,
-                                                    "message": {"actionType": "state", "newState": "terminate"}})
 
 
 def test_terminate_fails_the_running_task(make_server, llm, site):
@@ -26,38 +21,35 @@ def test_terminate_fails_the_running_task(make_server, llm, site):
         start = client.post("/start/start-session", json={"initialTask": {"taskDetails": f"long {slow}",
                                                                            "startingPoint": f"{site}/list.html"}}).json()
         assert start["status"] == "pending", start
-        assert _terminate(client, start["sessionId"]).status_code == 200
+        assert terminate(client, start["sessionId"]).status_code == 200
         body = client.get(f"/task/{start['sessionId']}/{start['taskId']}").json()
         assert body["status"] == "failed" and body["code"] == "SESSION_TERMINATED", body
-        again = _terminate(client, start["sessionId"])
+        again = terminate(client, start["sessionId"])
         assert again.status_code == 401 and again.json()["code"] == "SESSION_NOT_FOUND"
 
 
 def test_stop_fails_task_but_keeps_session(api, llm, site):
     slow = script(llm, [{"delay": 1, **act({"action": "wait", "seconds": 1})}])
     session_id = api.post("/start/start-session", json={}).json()["sessionId"]
-    holder = {}
-    t = threading.Thread(target=lambda: holder.setdefault("r", api.post("/start/send-message", json={
-        "sessionId": session_id, "message": {"actionType": "newTask", "taskDetails": f"loop {slow}"}})))
-    t.start()
-    time.sleep(1.5)
-    stop = api.post("/start/send-message", json={"sessionId": session_id, "message": {"actionType": "state", "newState": "stop"}})
-    assert stop.status_code == 200
-    t.join(30)
-    body = holder["r"].json()
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send_task, api, session_id, f"loop {slow}")
+        time.sleep(1.5)
+        stop = api.post("/start/send-message", json={"sessionId": session_id,
+                                                     "message": {"actionType": "state", "newState": "stop"}})
+        assert stop.status_code == 200
+        body = first.result(30).json()
     assert body["status"] == "failed" and body["code"] == "STOPPED", body
     ok = script(llm, [done("after stop")])
-    after = api.post("/start/send-message", json={"sessionId": session_id, "message": {
-        "actionType": "newTask", "taskDetails": f"next {ok}"}}).json()
+    after = send_task(api, session_id, f"next {ok}").json()
     assert after["data"]["message"] == "after stop"
-    _terminate(api, session_id)
+    terminate(api, session_id)
 
 
 def test_idle_session_expires(api):
     session_id = api.post("/start/start-session", json={"expiresIn": 1500}).json()["sessionId"]
     assert api.get("/start/health").json()["instanceCount"] >= 0
     time.sleep(4)
-    response = _terminate(api, session_id)
+    response = terminate(api, session_id)
     assert response.status_code == 401
 
 
@@ -67,7 +59,7 @@ def test_default_expiry_comes_from_settings(make_server):
         body = client.post("/start/start-session", json={}).json()
         assert body["expiresIn"] == 1200
         time.sleep(3.5)
-        assert _terminate(client, body["sessionId"]).status_code == 401
+        assert terminate(client, body["sessionId"]).status_code == 401
 
 
 def test_capacity_limit_answers_503(make_server):
@@ -78,7 +70,7 @@ def test_capacity_limit_answers_503(make_server):
         second = client.post("/start/start-session", json={})
         assert second.status_code == 503
         assert second.json() == {"success": False, "error": "No available instances", "code": "NO_AVAILABLE_INSTANCES"}
-        _terminate(client, first["sessionId"])
+        terminate(client, first["sessionId"])
         assert client.post("/start/start-session", json={}).status_code == 200
 
 
@@ -112,9 +104,9 @@ def test_other_accounts_session_is_401(server, api):
     session_id = api.post("/start/start-session", json={}).json()["sessionId"]
     key = server.create_key()
     with server.client(key=key) as other:
-        response = _terminate(other, session_id)
+        response = terminate(other, session_id)
     assert response.status_code == 401
-    assert _terminate(api, session_id).status_code == 200
+    assert terminate(api, session_id).status_code == 200
 
 
 @pytest.mark.parametrize("body, fragment", [
@@ -147,7 +139,7 @@ def test_send_message_validation(api):
     assert bad.status_code == 400
     unknown = api.post("/start/send-message", json={"sessionId": "f" * 32, "message": {"actionType": "newTask", "taskDetails": "x"}})
     assert unknown.status_code == 401
-    _terminate(api, session_id)
+    terminate(api, session_id)
     assert api.post("/start/start-session", json={"initialTask": {"taskDetails": "x", "maxDuration": 5}}).status_code == 400
 
 

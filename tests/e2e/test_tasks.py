@@ -1,10 +1,10 @@
 """Tasks end to end over HTTP: real server process, real Chromium, scripted LLM."""
 from __future__ import annotations
 
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.conftest import act, done, poll_until_finished, script
+from tests.e2e.conftest import act, done, script, send_task, terminate
 
 
 def test_run_task_fills_form_and_returns_confirmation(api, llm, site):
@@ -77,17 +77,13 @@ def test_agent_reports_failure_when_it_gives_up(api, llm, site):
 def test_newtask_while_running_is_refused(api, llm, site):
     slow = script(llm, [{"delay": 3, **done("slow done")}])
     session_id = api.post("/start/start-session", json={}).json()["sessionId"]
-    results = {}
-    worker = threading.Thread(target=lambda: results.setdefault("first", api.post("/start/send-message", json={
-        "sessionId": session_id, "message": {"actionType": "newTask", "taskDetails": f"slow {slow}"}})))
-    worker.start()
-    time.sleep(1.0)
-    second = api.post("/start/send-message", json={"sessionId": session_id, "message": {
-        "actionType": "newTask", "taskDetails": f"second {slow}"}})
-    assert second.status_code == 409 and second.json()["code"] == "TASK_RUNNING"
-    worker.join()
-    assert results["first"].json()["data"]["message"] == "slow done"
-    api.post("/start/send-message", json={"sessionId": session_id, "message": {"actionType": "state", "newState": "terminate"}})
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send_task, api, session_id, f"slow {slow}")
+        time.sleep(1.0)
+        second = send_task(api, session_id, f"second {slow}")
+        assert second.status_code == 409 and second.json()["code"] == "TASK_RUNNING"
+        assert first.result(30).json()["data"]["message"] == "slow done"
+    terminate(api, session_id)
 
 
 def test_unknown_task_poll_is_404(api):
