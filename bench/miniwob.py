@@ -249,7 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="", help="comma-separated task names (default: every task with a policy)")
     parser.add_argument("--seeds", type=int, default=5, help="episodes per task, seeds 0..N-1")
-    parser.add_argument("--steps", type=int, default=12, help="observe/act rounds per episode")
+    parser.add_argument("--steps", type=int, default=25, help="observe/act rounds per episode")
     parser.add_argument("--episode-s", type=float, default=60.0, help="episode time limit (raised from the task's)")
     parser.add_argument("--json", type=Path, help="write every episode as JSON here")
     parser.add_argument("--show", action="store_true", help="print every page state and action")
