@@ -9,7 +9,7 @@ For each page and side: o200k_base tokens of the page state as the model reads i
 elements exposed (numbered), capture time (median of --repeat captures). Nothing is asserted:
 figures are printed side by side. See bench/README.md for how elements are counted.
 
-Usage: python bench/page_state.py [--quick] [--repeat 3] [--json out.json] [--dump DIR]
+Usage: python bench/page_state.py [--quick] [--only WORD...] [--repeat 3] [--json out.json] [--dump DIR]
 (set-up once: bash bench/peers/setup.sh)
 """
 from __future__ import annotations
@@ -82,14 +82,15 @@ def miniwob_dir() -> Path:
     return html
 
 
-def page_paths(quick: bool) -> list[str]:
+def page_paths(quick: bool, only: list[str]) -> list[str]:
     """Site paths of the pages, e.g. 'corpus/cnn.html' and 'miniwob/miniwob/click-button.html'."""
     corpus = sorted(p.name for p in CORPUS.glob("*.html"))
     tasks = sorted(p.name for p in (miniwob_dir() / "miniwob").glob("*.html"))
     if quick:
         corpus = [n for n in QUICK_CORPUS if n in corpus]
         tasks = [n for n in QUICK_MINIWOB if n in tasks]
-    return [f"corpus/{n}" for n in corpus] + [f"miniwob/miniwob/{n}" for n in tasks]
+    paths = [f"corpus/{n}" for n in corpus] + [f"miniwob/miniwob/{n}" for n in tasks]
+    return [p for p in paths if any(word in p for word in only)] if only else paths
 
 
 def site_root() -> Path:
@@ -138,17 +139,29 @@ async def measure_ours(urls: list[str], repeat: int) -> dict[str, dict]:
     return rows
 
 
-async def load(page, url: str) -> None:
-    """Open `url`; once more from a blank page when the first try fails (a late navigation of the last page)."""
+async def goto(page, env: BrowserEnv, url: str) -> None:
+    """page.goto, dismissing JS dialogs opened while loading: BrowserEnv keeps them open for the model,
+    and an alert() during parsing would hold the load forever (browser-use closes them by itself)."""
+    navigation = asyncio.ensure_future(page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS))
+    while not navigation.done():
+        dialog = env.dialogs.pop(page, None)
+        if dialog is not None:
+            await asyncio.wait_for(dialog.dismiss(), 5)
+        await asyncio.wait({navigation}, timeout=0.05)
+    navigation.result()
+
+
+async def load(page, env: BrowserEnv, url: str) -> None:
+    """Open `url`; once more from a blank page when the first try fails."""
     try:
-        await page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        await goto(page, env, url)
     except Exception:
-        await page.goto("about:blank", timeout=LOAD_TIMEOUT_MS)
-        await page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        await goto(page, env, "about:blank")
+        await goto(page, env, url)
 
 
 async def measure_page(page, env: BrowserEnv, url: str, repeat: int) -> dict:
-    await load(page, url)
+    await load(page, env, url)
     await asyncio.wait_for(page.evaluate(START_EPISODE), 10)
     await asyncio.sleep(SETTLE_MS / 1000)
     observe_ms, state = await timed(asyncio.wait_for(env.observe(), 60))
@@ -300,13 +313,16 @@ def dump(rows: list[dict], directory: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few pages of each set (smoke run)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="WORD", help="pages whose path contains a WORD")
     parser.add_argument("--repeat", type=int, default=3, help="captures per page and side; the median is shown")
     parser.add_argument("--json", type=Path, help="write per-page figures here")
     parser.add_argument("--dump", type=Path, help="write every page state text under this folder")
     args = parser.parse_args()
     tokens.encoder()  # fail early, before any browser starts, when the rank file is missing
     began = time.perf_counter()
-    paths = page_paths(args.quick)
+    paths = page_paths(args.quick, args.only)
+    if not paths:
+        raise SystemExit("no page matches")
     root = site_root()
     try:
         with static_site(root) as base:
