@@ -121,6 +121,21 @@ class DownloadedFile:
 
 
 @dataclass
+class StoredFile:
+    """A file kept for an account: uploaded by its owner (source None) or downloaded by a task."""
+
+    id: str
+    account_id: str
+    original_name: str
+    size: int
+    sha256: str
+    content_type: str = "application/octet-stream"
+    source: str | None = None  # the URL a task downloaded it from
+    task_id: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
 class TaskResult:
     message: str
     data: Any = None  # parsed JSON for structured_json, rows for structured_csv

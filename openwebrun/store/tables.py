@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from openwebrun.store.column_types import UTCDateTime, json_type
@@ -98,4 +98,21 @@ class TaskStepRow(Base):
     input_tokens: Mapped[int] = mapped_column(Integer)
     output_tokens: Mapped[int] = mapped_column(Integer)
     screenshot: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FileRow(Base):
+    """A stored file of an account; its bytes live in the blob store under `sha256`."""
+
+    __tablename__ = "files"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(ID, ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: uploaded; else the download URL
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories.accounts import AccountRepository
+from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
@@ -19,9 +20,10 @@ class Store:
         self.sessions = SessionRepository(db)
         self.tasks = TaskRepository(db)
         self.steps = StepRepository(db)
+        self.files = FileRepository(db)
 
 
 __all__ = [
-    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "SessionRepository", "StepRepository",
-    "Store", "TaskNotFound", "TaskRepository",
+    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
+    "StepRepository", "Store", "TaskNotFound", "TaskRepository",
 ]

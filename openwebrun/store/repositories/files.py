@@ -1,0 +1,26 @@
+"""Stored files as records: whose they are, their name, size, content hash and where they came from."""
+from __future__ import annotations
+
+from openwebrun.domain.models import StoredFile
+from openwebrun.store.repositories.base import Repository
+from openwebrun.store.tables import FileRow
+
+
+def file_from_row(row: FileRow) -> StoredFile:
+    return StoredFile(id=row.id, account_id=row.account_id, original_name=row.original_name, size=row.size,
+                      sha256=row.sha256, content_type=row.content_type, source=row.source, task_id=row.task_id,
+                      created_at=row.created_at)
+
+
+class FileRepository(Repository):
+    async def add(self, file: StoredFile) -> None:
+        async with self._transaction() as s:
+            s.add(FileRow(id=file.id, account_id=file.account_id, task_id=file.task_id,
+                          original_name=file.original_name, size=file.size, sha256=file.sha256,
+                          content_type=file.content_type, source=file.source, created_at=file.created_at))
+
+    async def get(self, file_id: str) -> StoredFile | None:
+        """The file with this id, whoever owns it; the caller checks the owner."""
+        async with self._transaction() as s:
+            row = await s.get(FileRow, file_id)
+            return file_from_row(row) if row else None
