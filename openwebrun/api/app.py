@@ -12,6 +12,7 @@ from openwebrun.agent.llm.factory import build_llm
 from openwebrun.agent.loop import Agent
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
+from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
@@ -19,9 +20,11 @@ from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
+from openwebrun.services.files import FileService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.settings import Settings
+from openwebrun.store.blobs import BlobStore
 from openwebrun.store.db import Database
 from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
@@ -41,6 +44,10 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         db = Database(settings.database_url)
         store = Store(db)
         await _recover(store)
+        files = FileService(store, BlobStore(settings.data_dir / "files"),
+                            attachments_root=settings.data_dir / "attachments",
+                            max_upload_bytes=settings.max_upload_bytes)
+        files.prepare()
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
@@ -61,15 +68,19 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             await tasks.record_finished(running)
 
         async def session_closed(session_id: str, reason: str) -> None:
-            await sessions.record_closed(session_id, reason)
+            try:
+                await sessions.record_closed(session_id, reason)
+            finally:
+                await files.release_session(session_id)
 
         runtime = SessionRuntime(pool, max_sessions=settings.max_sessions, agent_factory=agent_for,
                                  downloads_root=settings.data_dir / "downloads",
                                  navigation_timeout_ms=settings.navigation_timeout_ms,
                                  on_task_finished=task_finished, on_session_closed=session_closed)
-        tasks = TaskService(store, runtime)
+        tasks = TaskService(store, runtime, files)
         sessions = SessionService(store, runtime, tasks, default_expires_ms=settings.session_expires_ms)
-        app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime)
+        app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
+                                      files=files)
         try:
             await pool.start()
         except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
@@ -86,6 +97,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     install_error_handlers(app)
     app.include_router(start.router)
     app.include_router(task.router)
+    app.include_router(files_routes.router)
     return app
 
 

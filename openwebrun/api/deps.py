@@ -8,6 +8,7 @@ from fastapi import Request
 from openwebrun.domain.models import Account
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
+from openwebrun.services.files import FileService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.settings import Settings
@@ -20,6 +21,7 @@ class Services:
     sessions: SessionService
     tasks: TaskService
     runtime: SessionRuntime
+    files: FileService
 
 
 def services(request: Request) -> Services:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from openwebrun.domain.models import Session, StepRecord, Task, TaskStatus, Usage
+from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
 
 STREAM_DIMENSIONS = {"width": 1024, "height": 600}
 
@@ -32,10 +32,21 @@ def _network(task: Task) -> list[dict[str, Any]]:
              "urls": [{"url": u.url, "timestamp": u.timestamp} for u in urls]}]
 
 
-def _files(task: Task) -> list[dict[str, Any]]:
+def file_url(base_url: str, file_id: str) -> str:
+    return f"{base_url}/files/{file_id}"
+
+
+def _files(task: Task, base_url: str) -> list[dict[str, Any]]:
+    """Downloads of the task; a file that could not be kept has no fileId and no downloadUrl."""
     files = task.result.files if task.result else []
-    return [{"source": f.source, "filename": f.filename, "timestamp": f.timestamp, "fileId": f.file_id or None}
+    return [{"source": f.source, "downloadUrl": file_url(base_url, f.file_id) if f.file_id else None,
+             "filename": f.filename, "timestamp": f.timestamp, "fileId": f.file_id or None}
             for f in files]
+
+
+def uploaded_body(files: list[StoredFile]) -> dict[str, Any]:
+    return {"success": True, "files": [{"fileId": f.id, "originalName": f.original_name, "size": f.size}
+                                       for f in files]}
 
 
 def task_body(task: Task, base_url: str, *, start_call: bool) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def task_body(task: Task, base_url: str, *, start_call: bool) -> dict[str, Any]:
     usage = usage_body(task.usage)
     if task.status is TaskStatus.COMPLETED and task.result is not None:
         message = task.result.message
-        data = {"message": message, "files": _files(task), "network": _network(task)}
+        data = {"message": message, "files": _files(task, base_url), "network": _network(task)}
         if task.result.data is not None:
             data["output"] = task.result.data
         body = {"success": True, **head, "type": "task_completed", "status": "completed", "pending": False,

@@ -27,7 +27,7 @@ class SessionService:
     async def start(self, account: Account, initial: TaskSpec | None = None,
                     expires_in_ms: int | None = None) -> tuple[Session, Task | None]:
         if initial is not None:
-            self.tasks.check_spec(initial)
+            await self.tasks.check_spec(account, initial)
         session = Session(id=new_id(), account_id=account.id, expires_in_ms=expires_in_ms or self.default_expires_ms)
         try:
             live = await self.runtime.open_session(session.id, account.id, session.expires_in_ms)
@@ -51,7 +51,7 @@ class SessionService:
         return live
 
     async def new_task(self, account: Account, session_id: str, spec: TaskSpec) -> Task:
-        self.tasks.check_spec(spec)
+        await self.tasks.check_spec(account, spec)
         return await self.tasks.start(account, self.live(account, session_id), spec)
 
     async def terminate(self, account: Account, session_id: str) -> None:

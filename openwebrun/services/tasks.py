@@ -12,31 +12,32 @@ from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec
 from openwebrun.runtime.errors import SessionBusy, SessionGone
 from openwebrun.runtime.live_session import LiveSession, RunningTask
 from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.services.files import FileService
 from openwebrun.store.repositories import Store
 
 
 class TaskService:
-    def __init__(self, store: Store, runtime: SessionRuntime):
+    def __init__(self, store: Store, runtime: SessionRuntime, files: FileService):
         self.store = store
         self.runtime = runtime
+        self.files = files
 
-    @staticmethod
-    def check_spec(spec: TaskSpec) -> None:
+    async def check_spec(self, account: Account, spec: TaskSpec) -> None:
+        """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids."""
         problem = validate_output_schema(spec.output_type, spec.output_schema)
         if problem:
             raise ApiError(400, f"Invalid outputSchema: {problem}", "VALIDATION_ERROR")
-        if spec.files:
-            raise ApiError(400, f"Unknown file id(s): {', '.join(spec.files)}. Upload files with POST /files/upload first.",
-                           "FILE_NOT_FOUND")
+        await self.files.resolve(account, spec.files)
 
     async def start(self, account: Account, live: LiveSession, spec: TaskSpec) -> Task:
         """Record the task and hand it to the session's runner; 409 while another task runs."""
         if live.busy:
             raise ApiError(409, "A task is already running in this session; wait for it or stop it.", "TASK_RUNNING")
         task = Task(id=new_id(), session_id=live.id, account_id=account.id, spec=spec)
+        files = await self._files(account, task)
         await self.store.tasks.add(task)
         try:
-            self.runtime.start_task(live, task, self._files(spec))
+            self.runtime.start_task(live, task, files)
         except SessionBusy:
             task.status, task.error, task.error_code = task.status.FAILED, "Another task started first.", "TASK_RUNNING"
             await self.store.tasks.save(task)
@@ -47,8 +48,9 @@ class TaskService:
             raise ApiError(401, "Session not found or unauthorized.", "SESSION_NOT_FOUND")
         return task
 
-    def _files(self, spec: TaskSpec) -> dict[str, Path]:
-        return {}
+    async def _files(self, account: Account, task: Task) -> dict[str, Path]:
+        """The task's attached files, by the name the agent uses with upload_file."""
+        return await self.files.attach(account, task.session_id, task.id, task.spec.files)
 
     async def wait(self, task: Task, timeout_s: float) -> Task:
         """The task as it stands after it finished or `timeout_s` passed."""
@@ -92,7 +94,11 @@ class TaskService:
         await self.store.steps.add(step)
 
     async def record_finished(self, running: RunningTask) -> None:
-        await self.store.tasks.save(running.task)
+        """Save a finished task; the files it downloaded become stored files first (ids in the result)."""
+        try:
+            await self.files.keep_downloads(running.task)
+        finally:
+            await self.store.tasks.save(running.task)
 
 
 def _live_snapshot(running: RunningTask) -> Task:

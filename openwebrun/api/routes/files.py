@@ -1,0 +1,74 @@
+"""/files: upload files for tasks; read back a stored file (an upload or a task's download)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive
+
+from openwebrun.api.deps import Services, account, services
+from openwebrun.api.presenters import uploaded_body
+from openwebrun.domain.errors import ApiError
+from openwebrun.domain.models import Account
+from openwebrun.services.files import Upload, too_large
+
+router = APIRouter(prefix="/files")
+
+MAX_FILES_PER_UPLOAD = 20
+MULTIPART_SLACK = 1 << 20  # part headers and boundaries, on top of the files' own bytes
+
+
+def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
+    """The request body stream, refused with 413 once it passes `cap` bytes (chunked bodies too)."""
+    received = 0
+
+    async def bounded_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > cap:
+                raise too_large(limit)
+        return message
+
+    return bounded_receive
+
+
+@router.post("/upload")
+async def upload(request: Request, who: Account = Depends(account), svc: Services = Depends(services)):
+    """multipart/form-data with one or more `file` parts. The body is read only after the key is checked."""
+    limit = svc.settings.max_upload_bytes
+    cap = limit + MULTIPART_SLACK
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise too_large(limit)
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise ApiError(400, "Send the files as multipart/form-data with one or more `file` parts.", "VALIDATION_ERROR")
+    body = Request(request.scope, receive=_bounded(request.receive, cap, limit))
+    try:
+        async with body.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=MAX_FILES_PER_UPLOAD) as form:
+            uploads = [Upload(name=part.filename, content_type=part.content_type, stream=part.file)
+                       for _, part in form.multi_items()
+                       if isinstance(part, UploadFile) and (part.filename or part.size)]
+            stored = await svc.files.upload(who, uploads)
+    except HTTPException as exc:  # malformed multipart data, too many parts
+        raise ApiError(400, f"Invalid upload: {exc.detail}", "VALIDATION_ERROR") from None
+    return uploaded_body(stored)
+
+
+def content_disposition(name: str) -> str:
+    """attachment with the original name: an ASCII fallback and the exact UTF-8 name (RFC 6266)."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@router.get("/{file_id}")
+async def download(file_id: str, who: Account = Depends(account), svc: Services = Depends(services)):
+    """The file's bytes, for its owner only (anyone else gets 404)."""
+    file, path = await svc.files.owned(who, file_id)
+    return FileResponse(path, media_type=file.content_type,
+                        headers={"Content-Disposition": content_disposition(file.original_name),
+                                 "X-Content-Type-Options": "nosniff"})
