@@ -90,7 +90,7 @@ def test_upload_refusals(api, anonymous):
     assert as_json.status_code == 400 and as_json.json()["code"] == "VALIDATION_ERROR"
     broken = api.post("/files/upload", content=b"--xyz\r\nnot a part",
                       headers={"Content-Type": "multipart/form-data"})
-    assert broken.status_code == 400 and broken.json()["success"] is False
+    assert broken.status_code == 400 and broken.json()["code"] == "VALIDATION_ERROR"
 
 
 def test_too_large_is_413_and_nothing_is_kept(api, server):
@@ -218,3 +218,22 @@ def test_downloaded_file_is_stored_and_served(api, other, anonymous, llm, site, 
     assert anonymous.get(entry["downloadUrl"]).status_code == 401
     # moved into the file store, not left in the session's download folder
     assert not (server.data_dir / "downloads" / body["sessionId"] / "report.csv").exists()
+
+
+def test_downloaded_file_can_be_attached_to_the_next_task(api, llm, site):
+    get = script(llm, [act({"action": "click", "index": {"$find": "Download the report"}}), done("downloaded")])
+    session_id = api.post("/start/start-session", json={}).json()["sessionId"]
+    try:
+        first = send_task(api, session_id, f"Get the report {get}", startingPoint=f"{site}/download.html").json()
+        assert first["status"] == "completed", first
+        file_id = first["data"]["files"][0]["fileId"]
+        send = script(llm, [
+            act({"action": "upload_file", "index": {"$find": "Document to send"}, "file": "report.csv"}),
+            done({"$match": r"Received [^\n]*"}),
+        ])
+        second = send_task(api, session_id, f"Send the report {send}", startingPoint=f"{site}/upload.html",
+                           files=[file_id]).json()
+        assert second["status"] == "completed", second
+        assert second["data"]["message"] == "Received report.csv (32 bytes): quarter,revenue Q1,1200 Q2,1350"
+    finally:
+        terminate(api, session_id)
