@@ -16,10 +16,10 @@ from jsonschema import Draft202012Validator
 MAX_WAIT_S = 10
 
 STR = {"type": "string"}
-INDEX = {"type": "integer", "description": "element number [n] from the current page state"}
-TAB = {"type": "integer", "description": "tab number from the tab list"}
+INDEX = {"type": "integer"}  # an element number [n]; the system prompt explains them
+TAB = {"type": "integer"}  # a tab number of the tab list
 ANY_RESULT = {"type": ["string", "number", "boolean", "object", "array", "null"],
-              "description": "the final result: text, or JSON matching the requested output"}
+              "description": "text, or JSON as requested"}
 
 
 @dataclass(frozen=True)
@@ -31,31 +31,31 @@ class ActionSpec:
 
 
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
-    ActionSpec("navigate", {"url": STR}, "open url in the current tab"),
+    ActionSpec("navigate", {"url": STR}, "open url in this tab"),
     ActionSpec("click", {"index": INDEX}, "click element"),
     ActionSpec("type", {"index": INDEX, "text": STR, "submit": {"type": "boolean"}},
-               "clear the field, type text; submit=true presses Enter after", optional=("submit",)),
-    ActionSpec("press_key", {"keys": STR}, 'press keys on the focused element: "Enter", "Escape", "Control+A", "Tab Tab"'),
+               "replace the field's text; submit=true then presses Enter", optional=("submit",)),
+    ActionSpec("press_key", {"keys": STR}, 'keys for the focused element: "Enter", "Control+A", "Tab Tab"'),
     ActionSpec("scroll", {"direction": {"type": "string", "enum": ["up", "down"]}, "pages": {"type": "number"}},
-               "scroll the page (or the scrollable area) by pages (0.5 = half a screen)", optional=("pages",)),
+               "scroll page or scrollable area; 0.5 = half a screen", optional=("pages",)),
     ActionSpec("scroll_to_text", {"text": STR}, "scroll until text is visible"),
     ActionSpec("go_back", {}, "browser back"),
-    ActionSpec("wait", {"seconds": {"type": "number"}}, f"wait up to {MAX_WAIT_S} seconds"),
-    ActionSpec("read_page", {}, "get the whole page as markdown (for long content and extraction)"),
-    ActionSpec("select_option", {"index": INDEX, "option": STR}, "choose an option of a select by its text or value"),
-    ActionSpec("check", {"index": INDEX, "checked": {"type": "boolean"}}, "set a checkbox, radio or switch"),
-    ActionSpec("hover", {"index": INDEX}, "move the mouse over element (menus)"),
+    ActionSpec("wait", {"seconds": {"type": "number"}}, f"at most {MAX_WAIT_S}"),
+    ActionSpec("read_page", {}, "whole page as markdown (long content, extraction)"),
+    ActionSpec("select_option", {"index": INDEX, "option": STR}, "pick a select's option by text or value"),
+    ActionSpec("check", {"index": INDEX, "checked": {"type": "boolean"}}, "set checkbox, radio or switch"),
+    ActionSpec("hover", {"index": INDEX}, "mouse over element (menus)"),
     ActionSpec("open_tab", {"url": STR}, "open url in a new tab"),
-    ActionSpec("switch_tab", {"tab": TAB}, "make tab active"),
+    ActionSpec("switch_tab", {"tab": TAB}, "make tab current"),
     ActionSpec("close_tab", {"tab": TAB}, "close tab"),
     ActionSpec("upload_file", {"index": INDEX, "file": STR},
-               "put an attached file (by name) into a file input or the upload button that opens a file chooser"),
+               "attached file (by name) into a file input or upload button"),
     ActionSpec("dialog", {"accept": {"type": "boolean"}, "text": {"type": ["string", "null"]}},
-               "answer the open JS dialog (alert/confirm/prompt); text only for prompts", optional=("text",)),
+               "answer the open JS alert/confirm/prompt; text for prompts", optional=("text",)),
     ActionSpec("wait_for", {"what": {"type": "string", "enum": ["navigation", "network_idle"]}},
-               f"wait (at most {MAX_WAIT_S} s) for a page load or for the network to go quiet"),
+               f"wait at most {MAX_WAIT_S} s for a page load or a quiet network"),
     ActionSpec("done", {"success": {"type": "boolean"}, "result": ANY_RESULT},
-               "finish: success=false if the task cannot be done; result is the answer"),
+               "finish; success=false if it cannot be done; result = the answer"),
 ]}
 
 
@@ -92,7 +92,7 @@ def _signature(spec: ActionSpec) -> str:
 def describe_actions() -> str:
     """The action list for the system prompt, one short line per action."""
     lines = [f"- {_signature(a)}: {a.help}" for a in ACTIONS.values()]
-    lines.append('Write each action as {"action": "<name>", ...params}, e.g. {"action": "click", "index": 4}.')
+    lines.append('Action shape: {"action": "click", "index": 4}.')
     return "\n".join(lines)
 
 
