@@ -8,7 +8,7 @@ from pathlib import Path
 from openwebrun.agent.output import validate_output_schema
 from openwebrun.domain.errors import ApiError
 from openwebrun.domain.ids import new_id
-from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec
+from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec, TaskStatus
 from openwebrun.runtime.errors import SessionBusy, SessionGone
 from openwebrun.runtime.live_session import LiveSession, RunningTask
 from openwebrun.runtime.sessions import SessionRuntime
@@ -39,14 +39,16 @@ class TaskService:
         try:
             self.runtime.start_task(live, task, files)
         except SessionBusy:
-            task.status, task.error, task.error_code = task.status.FAILED, "Another task started first.", "TASK_RUNNING"
-            await self.store.tasks.save(task)
+            await self._never_ran(task, "Another task started first.", "TASK_RUNNING")
             raise ApiError(409, "A task is already running in this session; wait for it or stop it.", "TASK_RUNNING")
         except SessionGone:
-            task.status, task.error, task.error_code = task.status.FAILED, "The session ended.", "SESSION_TERMINATED"
-            await self.store.tasks.save(task)
+            await self._never_ran(task, "The session ended.", "SESSION_TERMINATED")
             raise ApiError(401, "Session not found or unauthorized.", "SESSION_NOT_FOUND")
         return task
+
+    async def _never_ran(self, task: Task, message: str, code: str) -> None:
+        task.status, task.error, task.error_code = TaskStatus.FAILED, message, code
+        await self.store.tasks.save(task)
 
     async def _files(self, account: Account, task: Task) -> dict[str, Path]:
         """The task's attached files, by the name the agent uses with upload_file."""
