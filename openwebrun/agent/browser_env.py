@@ -2,6 +2,8 @@
 
 Listeners record visited URLs, downloads and JS dialogs; dialogs stay open until the model
 answers them with the dialog action. Element numbers are valid for the last observe() only.
+A context init script (dom/listeners.js) marks elements that get click listeners from page scripts,
+so that the page state can number them.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.actions.runner import run_batch
 from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
-from openwebrun.agent.dom.scripts import DETACHED, RESOLVE
+from openwebrun.agent.dom.scripts import DETACHED, RESOLVE, script
 from openwebrun.agent.dom.state_text import mask_secrets, render_state
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.domain.errors import ErrorCode, TaskFailure
@@ -61,6 +63,12 @@ class BrowserEnv:
         self._saving: set[asyncio.Task] = set()
         self._watched: list[Page] = []
         self._closed = False
+        self._init_script: asyncio.Future | None = None
+        try:  # started now so that it is in place before the first navigation; awaited by ensure_page
+            asyncio.get_running_loop()
+            self._init_script = asyncio.ensure_future(self._add_init_script())
+        except RuntimeError:
+            pass  # built outside the event loop: added on the first ensure_page
         context.on("page", self._on_page)
         for page in context.pages:
             self._watch(page)
@@ -139,11 +147,24 @@ class BrowserEnv:
         if self._saving:
             await asyncio.wait(set(self._saving), timeout=timeout)
 
+    async def _add_init_script(self) -> None:
+        try:
+            await asyncio.wait_for(self.context.add_init_script(script("listeners")), CALL_S)
+        except Exception as exc:  # a closed context; the state then misses script-bound clickables
+            log.warning("could not add the listener init script: %s", exc)
+
+    async def ready(self) -> None:
+        """The init script is installed (documents loaded from now on get it)."""
+        if self._init_script is None:
+            self._init_script = asyncio.ensure_future(self._add_init_script())
+        await self._init_script
+
     # --- tabs -----------------------------------------------------------------------
     def open_pages(self) -> list[Page]:
         return [p for p in self.context.pages if not p.is_closed()]
 
     async def ensure_page(self) -> Page:
+        await self.ready()
         if self.page is None or self.page.is_closed():
             pages = self.open_pages()
             self.page = pages[-1] if pages else await self.context.new_page()
@@ -277,14 +298,24 @@ class BrowserEnv:
             raise TaskFailure(ErrorCode.BROWSER_CRASHED, "The browser process is gone.")
 
     async def goto(self, url: str) -> None:
-        """Open the task's starting point; retries, then fails the task with NAVIGATION_TIMEOUT."""
+        """Open the task's starting point; retries, then fails the task with NAVIGATION_TIMEOUT.
+
+        Returns early when the page opens a JS dialog while loading (an alert() in an inline script
+        holds the load until it is answered): the next state shows the dialog.
+        """
         self.check_alive()
         page = await self.ensure_page()
+        old = self.dialogs.pop(page, None)
+        if old is not None:  # left open on the old document, which this navigation replaces
+            try:
+                await asyncio.wait_for(old.dismiss(), CALL_S)
+            except Exception:
+                pass
         last = ""
         for attempt in range(GOTO_ATTEMPTS):
             commits = self.nav_commits
             try:
-                await page.goto(url, timeout=self.navigation_timeout_ms, wait_until="load")
+                await self.guarded(page.goto(url, timeout=self.navigation_timeout_ms, wait_until="load"))
                 return
             except PlaywrightError as exc:
                 self.check_alive()

@@ -1,6 +1,8 @@
 """Tabs (target=_blank, window.open, open/switch/close) and JS dialogs kept open until answered."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.agent_browser.conftest import number, open_page, text_of
@@ -85,3 +87,25 @@ async def test_prompt_takes_text(env, site_url):
     assert await text_of(env, "#r") == "name: Zoe"
     results = await env.execute([{"action": "dialog", "accept": True, "text": None}])
     assert "no JavaScript dialog is open" in results[0].error
+
+
+async def test_alert_while_loading_does_not_hold_goto(env, site_url):
+    started = time.monotonic()
+    await env.goto(f"{site_url}/alert_on_load.html")
+    assert time.monotonic() - started < 5  # not the 10 s navigation timeout
+    state = await env.observe()
+    assert 'A JavaScript alert dialog is open: "Cookies are used here"' in state.text
+    results = await env.execute([{"action": "dialog", "accept": True, "text": None}])
+    assert results[0].error is None
+    state = await env.observe()
+    assert "The rest of the page loaded after the alert." in state.text
+    results = await env.execute([{"action": "click", "index": number(state, "Continue")}])
+    assert results[0].error is None
+    assert await text_of(env, "#after") == "button pressed"
+
+
+async def test_goto_replaces_a_page_whose_dialog_was_left_open(env, site_url):
+    await env.goto(f"{site_url}/alert_on_load.html")
+    await env.goto(f"{site_url}/form.html")
+    state = await env.observe()
+    assert state.dialog is None and state.title == "Sign-up form"

@@ -17,7 +17,10 @@ from openwebrun.agent.dom.scripts import FRAME_SLOT, script
 FRAME_TIMEOUT_S = 5.0
 MAX_FRAMES = 20
 MAX_INDENT = 4
-OPTIONS = {"textBand": 0.5, "elementBand": 2.0, "maxText": 160, "maxElements": 400, "maxLines": 1200}
+# budgetMs: the serializer stops walking after this long and returns the lines it has (a huge or
+# busy page gives a partial state well before FRAME_TIMEOUT_S gives none)
+OPTIONS = {"textBand": 0.5, "elementBand": 2.0, "maxText": 160, "maxElements": 400, "maxLines": 1200,
+           "budgetMs": 1500}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Capture:
     refs: dict[int, ElementRef]
     scroll: dict[str, int] = field(default_factory=dict)
     truncated: bool = False
+    cut: bool = False  # a frame ran out of its time budget: the lines are the first part of the page
     frame_errors: int = 0
     ms: float = 0.0
 
@@ -86,6 +90,7 @@ async def capture_page(page: Page, version: int) -> Capture:
         if result is None:
             return
         out.truncated = out.truncated or bool(result.get("truncated"))
+        out.cut = out.cut or bool(result.get("cut"))
         for line in result["lines"]:
             depth = min(base_depth + int(line["d"]), MAX_INDENT)
             pad = "  " * depth

@@ -1,10 +1,21 @@
 // Page-state capture for one frame, run as a single evaluate.
-// Returns {lines, title, scroll}; each line is {d: depth, i: local element number (0 = text),
-// t: text, f: iframe slot (-1 = none)}. Numbered elements are kept in window.__owr.els so that
-// actions can find them again; window.__owr.v tells which capture they belong to.
+// Returns {lines, title, scroll, truncated, cut}; each line is {d: depth, i: local element number
+// (0 = text), t: text, f: iframe slot (-1 = none)}. Numbered elements are kept in window.__owr.els
+// so that actions can find them again; window.__owr.v tells which capture they belong to.
+// `cut` is set when the walk ran out of its time budget (a huge or busy page): the lines so far.
 (args) => {
-  const { version, textBand, elementBand, maxText, maxElements, maxLines } = args;
+  const { version, textBand, elementBand, maxText, maxElements, maxLines, budgetMs } = args;
+  const deadline = performance.now() + budgetMs;
   const vh = window.innerHeight || 1;
+  const vw = window.innerWidth || 1;
+  // elements that got click-like listeners (marked by listeners.js, installed before page scripts)
+  const listened = window[Symbol.for("openwebrun.listeners")] || null;
+  const LEAF_AREA = 0.3;  // a listener on a box larger than this share of the viewport is a container's
+  const LEAF_DESCENDANTS = 80;
+  const LIST_TAGS = new Set(["UL", "OL", "DL", "TABLE", "TBODY", "THEAD", "FORM", "FIELDSET", "NAV", "MENU", "SECTION",
+    "ARTICLE", "MAIN", "HEADER", "FOOTER", "ASIDE"]);
+  const INNER_CONTROLS = "a[href],button,input,select,textarea,[role=button],[role=link],[role=checkbox]," +
+    "[role=tab],[role=menuitem],[role=option],[tabindex],[onclick],[contenteditable]";
   const state = { v: version, els: [null], frames: [] };
   Object.defineProperty(window, "__owr", { value: state, configurable: true, writable: true, enumerable: false });
 
@@ -22,6 +33,9 @@
   let pending = [];   // text pieces of the current block
   let pendingDepth = 0;
   let pendingShown = false;
+  let outOfTime = false;
+  let visits = 0;
+  const links = [];  // link lines, whose targets are decided once all links are known
 
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const cut = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
@@ -61,17 +75,34 @@
   function ownText(el) {
     let t = clean(el.innerText || el.textContent);
     if (!t) {
-      const img = el.querySelector && el.querySelector("img[alt]");
+      const img = el.tagName === "IMG" ? el : el.querySelector && el.querySelector("img[alt]");
       if (img) t = clean(img.getAttribute("alt"));
     }
     return t || clean(el.getAttribute("title"));
   }
 
+  // what tells a nameless control apart: its id, else its first classes
+  function hint(el) {
+    const id = el.id;
+    if (id && id.length <= 40) return `id=${id}`;
+    const cls = (el.getAttribute("class") || "").trim().split(/\s+/).filter(Boolean).slice(0, 2).join(" ");
+    return cls ? `class=${quote(cls, 40)}` : "";
+  }
+
+  // name in quotes, or the id/class hint when there is no name
+  function named(el, name, n) {
+    if (name) return quote(name, n);
+    return hint(el) || '""';
+  }
+
   function shortHref(a) {
-    const raw = a.getAttribute("href") || "";
-    if (raw.startsWith("javascript:")) return "";
+    const raw = a.getAttribute("href");
+    if (raw === null || raw.startsWith("javascript:")) return "";
     try {
       const u = new URL(a.href, location.href);
+      if (u.origin === location.origin && u.pathname === location.pathname && u.search === location.search) {
+        return u.hash;  // a place on this page
+      }
       const s = u.origin === location.origin ? u.pathname + u.search + u.hash : u.host + u.pathname + u.search;
       return cut(s, 70);
     } catch (e) {
@@ -79,11 +110,29 @@
     }
   }
 
+  // A link's target is shown only when its text does not tell it apart: no text, no letter or
+  // digit ("¶", "»"), or the same text leading to different places in this frame.
+  function finishLinks() {
+    const targets = new Map();
+    for (const l of links) {
+      const key = l.name.toLowerCase();
+      if (!targets.has(key)) targets.set(key, new Set());
+      targets.get(key).add(l.href);
+    }
+    for (const l of links) {
+      const vague = !/[\p{L}\p{N}]/u.test(l.name) || targets.get(l.name.toLowerCase()).size > 1;
+      const parts = [l.head];
+      if (l.href && vague) parts.push(`→ ${l.href}`);
+      if (l.tail) parts.push(l.tail);
+      l.line.t = parts.join(" ");
+    }
+  }
+
   function roleOf(el) {
     return (el.getAttribute("role") || "").trim().split(/\s+/)[0].toLowerCase();
   }
 
-  function isInteractive(el, style, insideClickable) {
+  function isInteractive(el, style, rect, insideClickable, parentPointer) {
     const tag = el.tagName;
     if (tag === "INPUT") return el.type !== "hidden";
     if (CONTROL_TAGS.has(tag)) return true;
@@ -92,15 +141,40 @@
     if (tag === "LABEL" && el.control && !visibleControl(el.control)) return true;
     if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return true;
     if (ROLES.has(roleOf(el))) return true;
-    if (insideClickable) return false;
-    if (el.hasAttribute("onclick") || typeof el.onclick === "function") return true;
+    if (tag === "BODY" || tag === "HTML") return false;
+    // inside a numbered element only a control with its own listener counts (a star icon in an
+    // e-mail row); text, pointer cursors and wrappers belong to the outer one
+    if (insideClickable) return listened !== null && listened.has(el) && leafish(el, rect);
+    if (el.hasAttribute("onclick") || typeof el.onclick === "function" || typeof el.onmousedown === "function") return true;
     const tab = el.getAttribute("tabindex");
-    if (tab !== null && parseInt(tab, 10) >= 0 && tag !== "BODY" && tag !== "HTML") return true;
-    if (style.cursor === "pointer") {
-      const parent = el.parentElement;
-      return !(parent && getComputedStyle(parent).cursor === "pointer");
+    if (tab !== null && parseInt(tab, 10) >= 0) return true;
+    if (style.cursor === "pointer" && !parentPointer) return true;
+    return listened !== null && listened.has(el) && leafish(el, rect);
+  }
+
+  // A listener on a small box without controls or other listened elements inside is a control of
+  // its own (a tic-tac-toe cell, an icon); on a big or rich box it is a container's (delegation).
+  function leafish(el, r) {
+    if (LIST_TAGS.has(el.tagName) || r.width * r.height > LEAF_AREA * vw * vh) return false;
+    if (el.querySelector(INNER_CONTROLS)) return false;
+    const inner = el.getElementsByTagName("*");
+    if (inner.length > LEAF_DESCENDANTS) return false;
+    for (const d of inner) if (listened.has(d)) return false;
+    return true;
+  }
+
+  // The box a click lands on: the element's own, or for an empty-box element (a link around a
+  // floated block) its first descendant with a box.
+  function clickTarget(el, r) {
+    if (r.width > 0 && r.height > 0) return el;
+    const inner = el.getElementsByTagName("*");
+    for (let k = 0; k < inner.length && k < 20; k++) {
+      const b = inner[k].getBoundingClientRect();
+      if (b.width > 1 && b.height > 1 && inner[k].checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) {
+        return inner[k];
+      }
     }
-    return false;
+    return null;
   }
 
   function visibleControl(c) {
@@ -163,11 +237,13 @@
       const shown = opts.slice(0, 25).map((o) => cut(clean(o.label || o.text), 40));
       parts.push(`options: ${shown.join(" | ")}${opts.length > 25 ? ` | … (${opts.length} in all)` : ""}`);
     } else if (tag === "A" && !role) {
-      parts.push("link", quote(name || ownText(el), 100));
+      const text = name || ownText(el);
       const href = shortHref(el);
-      if (href) parts.push(`→ ${href}`);
+      // the target is added by finishLinks() when the text does not tell the link apart
+      return { link: true, name: text, href, head: "link " + (text || !href ? named(el, text, 100) : '""'),
+        tail: flags(el).join(" ") };
     } else if (tag === "BUTTON" && !role) {
-      parts.push("button", quote(name || ownText(el), 100));
+      parts.push("button", named(el, name || ownText(el), 100));
     } else if (tag === "LABEL") {
       parts.push("label", quote(ownText(el), 80));
       if (el.control) parts.push(`for hidden ${el.control.type === "file" ? "file input" : el.control.tagName.toLowerCase()}`);
@@ -177,7 +253,7 @@
       parts.push(`text=${quote(el.innerText, 120)}`);
     } else {
       const kind = role || (tag === "SUMMARY" ? "summary" : "clickable");
-      parts.push(kind, quote(name || ownText(el), 100));
+      parts.push(kind, named(el, name || ownText(el), 100));
       if (el.isContentEditable) parts.push("editable");
     }
     return parts.concat(flags(el)).join(" ");
@@ -188,13 +264,15 @@
     return (CONTAINERS.has(el.tagName) || CONTAINER_ROLES.has(role) || el.shadowRoot) ? Math.min(depth + 1, MAX_DEPTH) : depth;
   }
 
-  function walkChildren(parent, depth, insideClickable) {
+  function walkChildren(parent, depth, insideClickable, pointer) {
     const kids = parent.tagName === "SLOT" ? parent.assignedNodes({ flatten: true }) : parent.childNodes;
-    for (const node of kids) walk(node, depth, insideClickable);
+    for (const node of kids) walk(node, depth, insideClickable, pointer);
   }
 
-  function walk(node, depth, insideClickable) {
+  function walk(node, depth, insideClickable, parentPointer) {
     if (lines.length >= maxLines) { truncated = true; return; }
+    if (outOfTime) return;
+    if ((++visits & 63) === 0 && performance.now() > deadline) { outOfTime = true; truncated = true; return; }
     if (node.nodeType === Node.TEXT_NODE) {
       if (insideClickable) return;
       const t = node.textContent;
@@ -215,15 +293,14 @@
     if (el.getAttribute("aria-hidden") === "true" || el.hasAttribute("inert")) return;
     if (!el.checkVisibility()) return;  // display:none (and content-visibility) hides the whole subtree
     const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
     if (style.overflow !== "visible" && style.display !== "contents") {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) return;  // zero-size box that clips its content
+      if (rect.width === 0 || rect.height === 0) return;  // zero-size box that clips its content
     }
     if (style.position === "static" || style.position === "relative") {
       // far outside the band: skip the subtree (positioned overlays usually hang off <body> or a
       // positioned ancestor near them, so their containers are in the band)
-      const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0 && !inBand(r, Math.max(elementBand, textBand)) && el !== document.body) {
+      if (rect.width > 0 && rect.height > 0 && !inBand(rect, Math.max(elementBand, textBand)) && el !== document.body) {
         flush();
         return;
       }
@@ -232,8 +309,7 @@
     if (block) flush();
 
     if (el.tagName === "IFRAME" || el.tagName === "FRAME") {
-      const r = el.getBoundingClientRect();
-      if (r.width > 1 && r.height > 1 && style.visibility !== "hidden" && inBand(r, elementBand)) {
+      if (rect.width > 1 && rect.height > 1 && style.visibility !== "hidden" && inBand(rect, elementBand)) {
         flush();
         state.frames.push(el);
         lines.push({ d: depth, i: 0, t: "", f: state.frames.length - 1 });
@@ -242,15 +318,22 @@
     }
 
     const shown = style.visibility !== "hidden" && parseFloat(style.opacity) > 0;
+    const pointer = style.cursor === "pointer";
     let numbered = false;
-    if (shown && isInteractive(el, style, insideClickable)) {
-      const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0 && inBand(r, elementBand)) {
+    if (shown && isInteractive(el, style, rect, insideClickable, parentPointer)) {
+      const target = clickTarget(el, rect);
+      if (target && inBand(target === el ? rect : target.getBoundingClientRect(), elementBand)) {
         if (count < maxElements) {
           flush();
           count += 1;
-          state.els.push(el);
-          lines.push({ d: depth, i: count, t: describe(el), f: -1 });
+          state.els.push(target);
+          const d = describe(el);
+          const line = { d: depth, i: count, t: d, f: -1 };
+          if (typeof d !== "string") {
+            d.line = line;
+            links.push(d);
+          }
+          lines.push(line);
           numbered = true;
         } else {
           truncated = true;
@@ -260,26 +343,28 @@
     if (/^H[1-6]$/.test(el.tagName) && !numbered && !el.querySelector("a[href],button,input,select,[role],[onclick]")) {
       flush();
       const t = cut(clean(el.innerText), maxText);
-      if (t && !insideClickable && inBand(el.getBoundingClientRect(), textBand)) {
+      if (t && !insideClickable && inBand(rect, textBand)) {
         lines.push({ d: depth, i: 0, t: "#".repeat(+el.tagName[1]) + " " + t, f: -1 });
       }
       return;
     }
     const tag = el.tagName;
     if (tag === "SELECT" || tag === "TEXTAREA" || (numbered && el.isContentEditable)) return;
-    const childDepth = depthOf(el, depth);
+    // controls inside a numbered element are indented under it
+    const childDepth = numbered ? Math.min(depth + 1, MAX_DEPTH) : depthOf(el, depth);
     // a label's text already names its (numbered) control
     const inside = insideClickable || numbered || (tag === "LABEL" && !!el.control);
-    if (el.shadowRoot) walkChildren(el.shadowRoot, childDepth, inside);
-    else walkChildren(el, childDepth, inside);
+    if (el.shadowRoot) walkChildren(el.shadowRoot, childDepth, inside, pointer);
+    else walkChildren(el, childDepth, inside, pointer);
     if (block) flush();
   }
 
-  if (document.body) walk(document.body, 0, false);
+  if (document.body) walk(document.body, 0, false, false);
   flush();
+  finishLinks();
   const se = document.scrollingElement || document.documentElement;
   return {
-    lines, truncated, count,
+    lines, truncated, cut: outOfTime, count,
     title: document.title,
     scroll: { y: Math.round(window.scrollY), height: Math.round(se ? se.scrollHeight : 0), viewport: vh },
   };

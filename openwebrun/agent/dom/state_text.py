@@ -45,7 +45,9 @@ def render_state(url: str, title: str, tabs: list[dict[str, Any]], capture: Capt
     below = max(0, int(scroll.get("height") or 0) - above - viewport)
     lines.append(f"↑ {_pages(above, viewport)} above" if above > 4 else "[top of page]")
     lines.extend(capture.lines if capture.lines else ["(empty page)"])
-    if capture.truncated:
+    if capture.cut:
+        lines.append("(the page is too large to read at once; this is its first part: scroll or use read_page)")
+    elif capture.truncated:
         lines.append("(more elements than shown; scroll or use read_page)")
     lines.append(f"↓ {_pages(below, viewport)} below — scroll for more" if below > 4 else "[end of page]")
     return "\n".join(lines)
