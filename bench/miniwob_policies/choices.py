@@ -94,6 +94,8 @@ def buy_ticket(text: str, memory: dict) -> list[dict]:
         raise Missing("ticket prices")
     if "cheapest" in ins:
         return [click(min(buttons, key=lambda b: b[0])[1])]
+    if "most expensive" in ins:
+        return [click(max(buttons, key=lambda b: b[0])[1])]
     durations = []
     for i, line in enumerate(s.lines):
         m = re.fullmatch(r"\s*(\d+)h (\d+)m", line)
@@ -108,10 +110,17 @@ def buy_ticket(text: str, memory: dict) -> list[dict]:
 
 def generate_number(text: str, memory: dict) -> list[dict]:
     s = State(text)
-    m = need(re.search(r"number (less|greater|higher|lower) than (\d+)", s.instruction()), "the bound")
-    bound, less = int(m.group(2)), m.group(1) in ("less", "lower")
+    ins = s.instruction()
+    parity = re.search(r"an (even|odd) number", ins)
+    m = re.search(r"number (less|greater|higher|lower) than (\d+)", ins)
+    if parity:
+        good = (lambda n: n % 2 == 0) if parity.group(1) == "even" else (lambda n: n % 2 == 1)
+    else:
+        m = need(m, "the bound")
+        bound = int(m.group(2))
+        good = (lambda n: n < bound) if m.group(1) in ("less", "lower") else (lambda n: n > bound)
     shown = next((l for l in s.text_lines()[1:] if re.fullmatch(r"-?\d+", l)), None)
-    if shown is not None and (int(shown) < bound if less else int(shown) > bound):
+    if shown is not None and good(int(shown)):
         return [submit(s)]
     memory["repeat"] = True  # the same number may come again: roll again
     return [click(s.one("button", "Generate"))]

@@ -45,7 +45,7 @@ def button_delay(text: str, memory: dict) -> list[dict]:
     ins = s.instruction()
     first, second = re.findall(r"button (\w+)", ins)[:2]
     seconds = int(need(re.search(r"wait (\d+) second", ins), "how long to wait").group(1))
-    return [click(s.one("button", first)), {"action": "wait", "seconds": seconds - 0.25},
+    return [click(s.one("button", first)), {"action": "wait", "seconds": seconds},
             click(s.one("button", second))]
 
 
@@ -184,7 +184,8 @@ def navigate_tree(text: str, memory: dict) -> list[dict]:
         if "collapsed" in e.body and e.label not in opened:
             opened.append(e.label)
             return [click(e)]
-    raise Missing(f"no node {name!r} and no closed folder left")
+    raise Missing(f"no node {name!r} shown, and folders cannot be told from files nor open from closed "
+                  "(the tree shows every item as a plain clickable)")
 
 
 POLICIES = {

@@ -15,9 +15,13 @@ NL_PATTERNS = [  # natural-language variants: (pattern, kind, sender group, argu
     (r"^(?:Give|Send|Forward|Pass)\s+(.+?)\s+(?:the )?(?:message|email|mail)\s+(?:you received |you got )?from\s+(.+?)[,.]?$", "forward", 2, 1),
     (r"^(?:Forward|Send|Pass)\s+(?:the )?(?:message|email|mail)\s+from\s+(.+?)\s+to\s+(.+?)[,.]?$", "forward", 1, 2),
     (r"^(.+?)'s (?:email|message) should be (?:deleted|removed|trashed)", "delete", 1, 0),
-    (r"^(?:Delete|Remove|Trash)\s+(?:the )?(?:email|message|mail)\s+(?:from|by)\s+(.+?)[,.]?$", "delete", 1, 0),
+    (r"^(?:Delete|Remove|Trash)\s+(?:all |the )?(?:emails?|messages?|mails?)\s+(?:from|by)\s+(.+?)[,.]?$", "delete", 1, 0),
     (r"^(?:Mark|Star)\s+(?:the )?(?:email|message|mail)\s+(?:from|by)\s+(.+?)\s*(?:as important)?[,.]?$", "star", 1, 0),
     (r"^Reply to (.+?) with \"(.*)\"", "reply", 1, 2),
+    (r"^Please forward to (.+?) the email (?:by|from) (.+?)[,.]?$", "forward", 2, 1),
+    (r"^Send (.+?) the information (.+?) sent to you[,.]?$", "forward", 2, 1),
+    (r"^(.+?) is waiting for the email (?:by|from) (.+?)[,.]?$", "forward", 2, 1),
+    (r"^Please delete (.+?)'s emails?[,.]?$", "delete", 1, 0),
 ]
 
 
