@@ -6,6 +6,7 @@ Each frame numbers its own elements 1..k; the stitched text renumbers them in re
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,9 @@ class Capture:
 
 async def _capture_frame(frame: Frame, version: int) -> dict[str, Any] | None:
     try:
-        return await asyncio.wait_for(frame.evaluate(script("serializer"), {"version": version, **OPTIONS}),
+        text = await asyncio.wait_for(frame.evaluate(script("serializer"), {"version": version, **OPTIONS}),
                                       FRAME_TIMEOUT_S)
+        return json.loads(text)
     except Exception:  # detached, navigating, crashed or hung frame: shown as not readable
         return None
 

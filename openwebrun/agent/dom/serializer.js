@@ -1,5 +1,5 @@
 // Page-state capture for one frame, run as a single evaluate.
-// Returns {lines, title, scroll, truncated, cut}; each line is {d: depth, i: local element number
+// Returns, as a JSON string, {lines, title, scroll, truncated, cut}; each line is {d: depth, i: local element number
 // (0 = text), t: text, f: iframe slot (-1 = none)}. Numbered elements are kept in window.__owr.els
 // so that actions can find them again; window.__owr.v tells which capture they belong to.
 // `cut` is set when the walk ran out of its time budget (a huge or busy page): the lines so far.
@@ -117,12 +117,13 @@
     for (const l of links) {
       const key = l.name.toLowerCase();
       if (!targets.has(key)) targets.set(key, new Set());
-      targets.get(key).add(l.href);
+      targets.get(key).add(l.raw);
     }
     for (const l of links) {
       const vague = !/[\p{L}\p{N}]/u.test(l.name) || targets.get(l.name.toLowerCase()).size > 1;
+      const href = vague ? shortHref(l.el) : "";
       const parts = [l.head];
-      if (l.href && vague) parts.push(`→ ${l.href}`);
+      if (href) parts.push(`→ ${href}`);
       if (l.tail) parts.push(l.tail);
       l.line.t = parts.join(" ");
     }
@@ -238,9 +239,9 @@
       parts.push(`options: ${shown.join(" | ")}${opts.length > 25 ? ` | … (${opts.length} in all)` : ""}`);
     } else if (tag === "A" && !role) {
       const text = name || ownText(el);
-      const href = shortHref(el);
+      const raw = el.getAttribute("href");
       // the target is added by finishLinks() when the text does not tell the link apart
-      return { link: true, name: text, href, head: "link " + (text || !href ? named(el, text, 100) : '""'),
+      return { el, name: text, raw, head: "link " + (text || raw === null ? named(el, text, 100) : '""'),
         tail: flags(el).join(" ") };
     } else if (tag === "BUTTON" && !role) {
       parts.push("button", named(el, name || ownText(el), 100));
@@ -363,9 +364,10 @@
   flush();
   finishLinks();
   const se = document.scrollingElement || document.documentElement;
-  return {
+  // one JSON string: much cheaper to hand over than a tree of small objects
+  return JSON.stringify({
     lines, truncated, cut: outOfTime, count,
     title: document.title,
     scroll: { y: Math.round(window.scrollY), height: Math.round(se ? se.scrollHeight : 0), viewport: vh },
-  };
+  });
 }
