@@ -12,7 +12,7 @@ PATTERNS = [  # (instruction pattern, task kind); groups: sender, then the argum
     (r"Find the email by (.+?) and click the star icon", "star"),
 ]
 NL_PATTERNS = [  # natural-language variants: (pattern, kind, sender group, argument group)
-    (r"^(?:Give|Send|Forward|Pass)\s+(.+?)\s+(?:the )?(?:message|email|mail)\s+(?:you received |you got )?from\s+(.+?)[,.]?$", "forward", 2, 1),
+    (r"^(?:Give|Send|Forward|Pass)\s+(?:to\s+)?(.+?)\s+(?:the )?(?:message|email|mail)\s+(?:you received |you got )?from\s+(.+?)[,.]?$", "forward", 2, 1),
     (r"^(?:Forward|Send|Pass)\s+(?:the )?(?:message|email|mail)\s+from\s+(.+?)\s+to\s+(.+?)[,.]?$", "forward", 1, 2),
     (r"^(.+?)'s (?:email|message) should be (?:deleted|removed|trashed)", "delete", 1, 0),
     (r"^(?:Delete|Remove|Trash)\s+(?:all |the )?(?:emails?|messages?|mails?)\s+(?:from|by)\s+(.+?)[,.]?$", "delete", 1, 0),
@@ -22,6 +22,7 @@ NL_PATTERNS = [  # natural-language variants: (pattern, kind, sender group, argu
     (r"^Send (.+?) the information (.+?) sent to you[,.]?$", "forward", 2, 1),
     (r"^(.+?) is waiting for the email (?:by|from) (.+?)[,.]?$", "forward", 2, 1),
     (r"^Please delete (.+?)'s emails?[,.]?$", "delete", 1, 0),
+    (r"^Please find the email (.+?) sent me and (?:file|mark) it as important[,.]?$", "star", 1, 0),
 ]
 
 
@@ -41,13 +42,18 @@ def parse(instruction: str) -> tuple[str, str, str]:
 
 
 def icon(s: State, name: str):
-    """An icon button by its name; icon-only elements without a name are an observation gap."""
-    found = [e for e in s.elements if e.label.strip().lower() == name.lower()
-             or name.lower() in e.body.lower().split('"')[0]]
-    if not found:
-        unnamed = [e.index for e in s.elements if e.kind == "clickable" and not e.label]
-        raise Missing(f"no element named {name!r} (unnamed clickables: {unnamed})")
-    return found[0]
+    """An icon button by its name, or by the class / id the state shows for an unnamed one."""
+    wanted = name.lower()
+    for e in s.elements:
+        if e.label.strip().lower() == wanted:
+            return e
+    for e in s.elements:
+        hints = [v.lower() for k, v in e.attrs.items() if k in ("class", "id")]
+        hints += re.findall(r"\bid=(\S+)", e.body)
+        if wanted in hints or any(wanted in h.replace("-", " ").split() for h in hints):
+            return e
+    unnamed = [e.index for e in s.elements if e.kind == "clickable" and not e.label]
+    raise Missing(f"no element named {name!r} (unnamed clickables: {unnamed})")
 
 
 def email_inbox(text: str, memory: dict) -> list[dict]:
@@ -65,7 +71,7 @@ def email_inbox(text: str, memory: dict) -> list[dict]:
     if kind == "star":
         memory["step"] = "starred"
         if step == "starred":
-            return [click(icon(s, "back"))]
+            return [click(icon(s, "close-email"))]
         return [click(icon(s, "star"))]
     if kind == "reply":
         if step == "act":
