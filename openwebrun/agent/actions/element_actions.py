@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import ElementHandle
 from playwright.async_api import Error as PlaywrightError
 
+from openwebrun.agent.actions.field_values import DATE_TIME_TYPES, FORMS, field_value
 from openwebrun.agent.env import ActionResult
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ MATCH_OPTION = """(e, wanted) => {
   return o ? o.value : null;
 }"""
 
+
+# The field's value after scripts reacting to the typing had a turn (a task later).
+READ_BACK = """(e) => new Promise((done) => setTimeout(() => done({
+  value: e.value, disabled: !!e.disabled, maxlength: e.maxLength ?? -1}), 0))"""
 
 STATE_WORDS = (" placeholder=", " value=", " selected=", " options:", " checked", " unchecked", " →",
                " required", " files=", " no file chosen", " text=")
@@ -111,11 +116,18 @@ async def type_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"element [{index}] is a file input: use upload_file")
     if info["readonly"]:
         return ActionResult(error=f"element [{index}] is read-only")
-    shown_text = "•••" if info["type"] == "password" else repr(text)
+    secret = info["type"] == "password"
+    shown_text = "•••" if secret else repr(text)
+    value = text
+    if info["tag"] == "input" and info["type"] in DATE_TIME_TYPES and text.strip():
+        value = field_value(info["type"], text)
+        if value is None:
+            return ActionResult(error=f"[{index}] refused {shown_text}: a {info['type']} field needs another "
+                                      f"format: {FORMS[info['type']]}")
     try:
-        await env.guarded(element.fill(text, timeout=QUICK_MS))
+        await env.guarded(element.fill(value, timeout=QUICK_MS))  # fires input and change
     except PlaywrightError as exc:
-        if info["tag"] in ("input", "textarea"):  # e.g. a malformed date, letters in a number field
+        if info["tag"] in ("input", "textarea"):  # e.g. letters in a number field
             return ActionResult(error=f"[{index}] refused {shown_text}: {str(exc).splitlines()[0]}")
         # not a text field: focus it and type like a keyboard would
         await _click(env, element, info)
@@ -125,16 +137,31 @@ async def type_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         await page.keyboard.type(text)
     note = ""
     if info["tag"] in ("input", "textarea") and env.page not in env.dialogs:
-        shown = await element.input_value(timeout=QUICK_MS)
-        if text and not shown:
-            return ActionResult(error=f"[{index}] refused {shown_text} (the field stayed empty; "
-                                      f"a {info['type'] or 'text'} field may need another format)")
-        if shown != text and info["type"] != "password":
-            note = f" (the field now shows {shown[:80]!r})"
+        problem, note = _compare(await element.evaluate(READ_BACK), value, secret, info["type"])
+        if problem:
+            return ActionResult(error=f"[{index}] {name}: typed {shown_text} but {problem}")
     if p.get("submit"):
         await env.guarded(element.press("Enter", timeout=QUICK_MS))
     return ActionResult(message=f"typed {shown_text} into [{index}] {name}{note}"
                                 + (" and pressed Enter" if p.get("submit") else ""))
+
+
+def _compare(now: dict[str, Any], wanted: str, secret: bool, kind: str) -> tuple[str, str]:
+    """(error, note) about the value a field holds after typing `wanted` into it."""
+    shown = now["value"]
+    if shown == wanted:
+        return "", ""
+    if now["disabled"]:
+        return ("the field became disabled (a popup or script?) and "
+                + ("kept nothing" if not shown else "holds something else") + "; deal with that, then type again"), ""
+    if wanted and not shown:
+        return (f"the field is empty (a script cleared it, or a {kind or 'text'} field needs another format)"), ""
+    if now["maxlength"] >= 0 and len(shown) == now["maxlength"] < len(wanted):
+        kept = f"only its first {len(shown)} characters were kept" if wanted.startswith(shown) else "it differs"
+        return "", f" (maxlength={now['maxlength']}: {kept}" + ("" if secret else f", the field shows {shown!r}") + ")"
+    if secret:
+        return "", " (the field's value differs from the text typed: a script changed it)"
+    return "", f" (the field now shows {shown[:80]!r})"
 
 
 async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
@@ -145,14 +172,23 @@ async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     index, wanted = p["index"], p["option"]
     if info["tag"] != "select":
         return ActionResult(error=f"element [{index}] is not a <select>; click it to open its list, then click the option")
-    value = await element.evaluate(MATCH_OPTION, wanted)
-    if value is None:
-        options = await element.evaluate("(e) => Array.from(e.options).map((o) => o.label || o.text).slice(0, 30)")
-        return ActionResult(error=f"[{index}] has no option {wanted!r}; options: {' | '.join(options)}")
-    if not await env.guarded(element.select_option(value=value, timeout=QUICK_MS)):
+    many = await element.evaluate("(e) => e.multiple")
+    if isinstance(wanted, list) and not many:
+        if len(wanted) != 1:
+            return ActionResult(error=f"[{index}] takes one option, not a list (it is not a multiple select)")
+        wanted = wanted[0]
+    values = []
+    for one in wanted if isinstance(wanted, list) else [wanted]:
+        value = await element.evaluate(MATCH_OPTION, one)
+        if value is None:
+            options = await element.evaluate("(e) => Array.from(e.options).map((o) => o.label || o.text).slice(0, 30)")
+            return ActionResult(error=f"[{index}] has no option {one!r}; options: {' | '.join(options)}")
+        values.append(value)
+    if not await env.guarded(element.select_option(value=values, timeout=QUICK_MS)):
         return ActionResult(message=f"selected {wanted!r} in [{index}]; a dialog opened")
     label = await element.evaluate("(e) => Array.from(e.selectedOptions).map((o) => o.label || o.text).join(', ')")
-    return ActionResult(message=f"selected {label!r} in [{index}] {name}")
+    only = " (only these are selected now)" if many else ""
+    return ActionResult(message=f"selected {label!r} in [{index}] {name}{only}")
 
 
 async def check(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:

@@ -29,22 +29,36 @@ async def run_batch(env: "BrowserEnv", actions: list[dict]) -> list[ActionResult
     results: list[ActionResult] = []
     if not isinstance(actions, list) or not actions:
         return [ActionResult(error="no actions given: send at least one action")]
-    for action in actions:
-        result = await run_one(env, action)
-        results.append(result)
-        if result.error or result.done or result.page_changed:
+    i = 0
+    while i < len(actions):
+        pause = _folded_wait(actions[i], actions[i + 1] if i + 1 < len(actions) else None)
+        done = await run_one(env, actions[i], pause)
+        results.extend(done)
+        i += len(done)
+        if any(r.error or r.done or r.page_changed for r in done):
             break
     return results
 
 
-async def run_one(env: "BrowserEnv", action: Any) -> ActionResult:
+def _folded_wait(action: Any, after: Any) -> dict | None:
+    """The `wait` right after an action that is watched for what it sets off, when that wait is at
+    least as long as the watch: the wait then is the watch (click, wait(1), click keeps its timing)."""
+    if (isinstance(action, dict) and action.get("action") in WATCH_S and isinstance(after, dict)
+            and after.get("action") == "wait" and check_action(after) is None
+            and float(after["seconds"]) >= WATCH_S[action["action"]]):
+        return after
+    return None
+
+
+async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None) -> list[ActionResult]:
+    """Run `action`; with `pause` (a wait that follows it) run that too and return both results."""
     problem = check_action(action)
     if problem:
-        return ActionResult(error=problem)
+        return [ActionResult(error=problem)]
     name = action["action"]
     params = {k: v for k, v in action.items() if k != "action"}
     if env.page in env.dialogs and name not in DIALOG_SAFE:
-        return ActionResult(error="a JavaScript dialog is open: answer it with the dialog action first")
+        return [ActionResult(error="a JavaScript dialog is open: answer it with the dialog action first")]
     page_before, tabs_before, commits_before = env.page, len(env.open_pages()), env.nav_commits
     dialog_before = env.page in env.dialogs
     bound = env.navigation_timeout_ms / 1000 + 5 if name in ("navigate", "go_back", "open_tab") else ACTION_S
@@ -55,9 +69,17 @@ async def run_one(env: "BrowserEnv", action: Any) -> ActionResult:
     except PlaywrightError as exc:
         result = ActionResult(error=f"{name} failed: {_first_line(exc)}")
     if name in ("done", "read_page"):
-        return _masked(env, result)
-    watch = 0.05 if name == "type" and not params.get("submit") else WATCH_S.get(name, 0.05)
-    await env.settle(commits_before, watch_s=watch)
+        return [_masked(env, result)]
+    results = [result]
+    started = (env.page is not page_before or len(env.open_pages()) != tabs_before
+               or env.nav_commits != commits_before or env.page in env.dialogs
+               or (env.page is not None and env.is_loading(env.page)))
+    if pause is not None and not (result.error or result.page_changed or started):
+        results.append(await HANDLERS["wait"](env, pause))  # watches for what the action set off
+        await env.settle(commits_before, quick=True)
+    else:
+        watch = 0.05 if name == "type" and not params.get("submit") else WATCH_S.get(name, 0.05)
+        await env.settle(commits_before, watch_s=watch)
     changed = (result.page_changed or name in CHANGES_PAGE and not result.error
                or env.page is not page_before or len(env.open_pages()) != tabs_before
                or env.nav_commits != commits_before or (env.page in env.dialogs) != dialog_before)
@@ -66,7 +88,7 @@ async def run_one(env: "BrowserEnv", action: Any) -> ActionResult:
     if changed:
         result.page_changed = True
         env.mark_stale(f"the page changed after {name}")
-    return _masked(env, result)
+    return [_masked(env, r) for r in results]
 
 
 def _masked(env: "BrowserEnv", result: ActionResult) -> ActionResult:
