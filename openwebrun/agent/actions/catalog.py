@@ -18,8 +18,8 @@ MAX_WAIT_S = 10
 STR = {"type": "string"}
 INDEX = {"type": "integer"}  # an element number [n]; the system prompt explains them
 TAB = {"type": "integer"}  # a tab number of the tab list
-ANY_RESULT = {"type": ["string", "number", "boolean", "object", "array", "null"],
-              "description": "text, or JSON as requested"}
+# the user message says what the result must be (text, or JSON for the caller's schema)
+ANY_RESULT = {"type": ["string", "number", "boolean", "object", "array", "null"]}
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
                "replace the field's text; submit=true then presses Enter", optional=("submit",)),
     ActionSpec("press_key", {"keys": STR}, 'keys for the focused element: "Enter", "Control+A", "Tab Tab"'),
     ActionSpec("scroll", {"direction": {"type": "string", "enum": ["up", "down"]}, "pages": {"type": "number"}},
-               "scroll page or scrollable area; 0.5 = half a screen", optional=("pages",)),
+               "page or scrollable area; 0.5 = half a screen", optional=("pages",)),
     ActionSpec("scroll_to_text", {"text": STR}, "scroll until text is visible"),
     ActionSpec("go_back", {}, "browser back"),
     ActionSpec("wait", {"seconds": {"type": "number"}}, f"at most {MAX_WAIT_S}"),
@@ -54,9 +54,9 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
     ActionSpec("dialog", {"accept": {"type": "boolean"}, "text": {"type": ["string", "null"]}},
                "answer the open JS alert/confirm/prompt; text for prompts", optional=("text",)),
     ActionSpec("wait_for", {"what": {"type": "string", "enum": ["navigation", "network_idle"]}},
-               f"wait at most {MAX_WAIT_S} s for a page load or a quiet network"),
+               f"at most {MAX_WAIT_S} s, for a page load or a quiet network"),
     ActionSpec("done", {"success": {"type": "boolean"}, "result": ANY_RESULT},
-               "finish; success=false if it cannot be done; result = the answer"),
+               "finish; success=false if impossible; result = the answer"),
 ]}
 
 
