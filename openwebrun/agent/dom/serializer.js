@@ -23,7 +23,8 @@
     "menuitemradio", "option", "switch", "combobox", "textbox", "searchbox", "slider", "spinbutton",
     "treeitem", "gridcell"]);
   const CONTROL_TAGS = new Set(["INPUT", "SELECT", "TEXTAREA", "BUTTON"]);
-  const SKIP_TAGS = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "SVG", "svg"]);
+  const SKIP_TAGS = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK"]);
+  const SVG_SHAPES = 400;  // descendants of one <svg> looked at for clickable shapes
   const CONTAINERS = new Set(["FORM", "FIELDSET", "UL", "OL", "TABLE", "DIALOG", "NAV", "MENU"]);
   const CONTAINER_ROLES = new Set(["dialog", "menu", "listbox", "tablist", "radiogroup", "group", "tree", "grid"]);
   const MAX_DEPTH = 4;
@@ -40,6 +41,8 @@
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const cut = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
   const quote = (s, n) => JSON.stringify(cut(clean(s), n));
+  // a field value as it is (spaces and line breaks kept, escaped by JSON), only cut when long
+  const exact = (s, n) => JSON.stringify(cut(s, n));
 
   function inBand(rect, band) {
     return rect.bottom >= -band * vh && rect.top <= vh + band * vh;
@@ -47,7 +50,8 @@
 
   function flush() {
     if (pending.length && pendingShown && lines.length < maxLines) {
-      const text = cut(clean(pending.join(" ")), maxText);
+      // pieces are joined as the page joins them: spaces come only from the text (or a block/<br>)
+      const text = cut(clean(pending.join("")), maxText);
       const prev = lines.length ? lines[lines.length - 1] : null;
       if (text && !(prev && prev.i === 0 && prev.t === text)) lines.push({ d: pendingDepth, i: 0, t: text, f: -1 });
     }
@@ -74,11 +78,58 @@
 
   function ownText(el) {
     let t = clean(el.innerText || el.textContent);
-    if (!t) {
-      const img = el.tagName === "IMG" ? el : el.querySelector && el.querySelector("img[alt]");
-      if (img) t = clean(img.getAttribute("alt"));
+    if (t) return t;
+    for (const attr of ["title", "alt"]) {
+      t = clean(el.getAttribute(attr));
+      if (t) return t;
     }
-    return t || clean(el.getAttribute("title"));
+    // an image or icon inside: its alt / title / aria-label
+    const inner = el.querySelector && el.querySelector("img[alt],[title],[aria-label]");
+    if (inner) t = clean(inner.getAttribute("alt") || inner.getAttribute("title") || inner.getAttribute("aria-label"));
+    return t;
+  }
+
+  // the telling class of an icon element (an empty element drawn by CSS: "ui-icon-seek-start",
+  // "fa-trash"), or "" when el is not one
+  const ICON_CLASS = /icon|glyph|^fa-|^bi-|^mdi-/i;
+  const ICON_SET = /^(icons?|ui-icon|glyphicon|fa[srbl]?|bi|mdi|material-icons)$/i;  // names the set, not the icon
+  function iconClass(el) {
+    if (el.firstElementChild || clean(el.textContent)) return "";
+    const cls = (el.getAttribute("class") || "").trim().split(/\s+/)
+      .filter((c) => ICON_CLASS.test(c) && !ICON_SET.test(c));
+    if (!cls.length) return "";
+    // the most specific: a class naming the icon rather than the icon set ("ui-icon" < "ui-icon-disk")
+    return cls.reduce((a, b) => (b.length > a.length ? b : a));
+  }
+
+  // the one icon inside a control (a menu item drawn as icon + text), "" when none or several
+  function innerIcon(el) {
+    const found = [];
+    const inner = el.getElementsByTagName("*");
+    for (let k = 0; k < inner.length && k < 30 && found.length < 2; k++) {
+      const c = iconClass(inner[k]);
+      if (c) found.push(c);
+    }
+    return found.length === 1 ? found[0] : "";
+  }
+
+  // a field's label written after it, as the next sibling's short text (<input><div>Genre</div>)
+  function followingLabel(el) {
+    // only in a wrapper of its own (one field and its label), not among the fields of a form
+    const parent = el.parentElement;
+    if (!parent || parent.querySelectorAll("input,select,textarea,button").length > 1) return "";
+    let sib = el.nextSibling;
+    for (let k = 0; sib && k < 4; k++, sib = sib.nextSibling) {
+      if (sib.nodeType === Node.TEXT_NODE) {
+        if (clean(sib.textContent)) return cut(clean(sib.textContent), 60);
+        continue;
+      }
+      if (sib.nodeType !== Node.ELEMENT_NODE) continue;
+      if (CONTROL_TAGS.has(sib.tagName) || sib.querySelector(INNER_CONTROLS)) return "";
+      const t = clean(sib.innerText);
+      return t && t.length <= 60 ? t : "";
+    }
+    return "";
   }
 
   // what tells a nameless control apart: its id, else its first classes
@@ -218,20 +269,23 @@
         if (el.accept) parts.push(`accept=${cut(el.accept, 40)}`);
       } else {
         parts.push(`input type=${type}`);
-        if (name) parts.push(quote(name, 80));
+        const label = name || followingLabel(el);
+        if (label) parts.push(quote(label, 80));
         else if (el.name) parts.push(`name=${cut(el.name, 30)}`);
         if (el.placeholder) parts.push(`placeholder=${quote(el.placeholder, 60)}`);
         if (type === "password") parts.push(el.value ? "value=•••" : 'value=""');
-        else if (el.value) parts.push(`value=${quote(el.value, 80)}`);
+        else if (el.value) parts.push(`value=${exact(el.value, 80)}`);
       }
     } else if (tag === "TEXTAREA") {
       parts.push("textarea");
-      if (name) parts.push(quote(name, 80));
+      const label = name || followingLabel(el);
+      if (label) parts.push(quote(label, 80));
       if (el.placeholder) parts.push(`placeholder=${quote(el.placeholder, 60)}`);
-      if (el.value) parts.push(`value=${quote(el.value, 120)}`);
+      if (el.value) parts.push(`value=${exact(el.value, 120)}`);
     } else if (tag === "SELECT") {
       parts.push(el.multiple ? "select multiple" : "select");
-      if (name) parts.push(quote(name, 80));
+      const label = name || followingLabel(el);
+      if (label) parts.push(quote(label, 80));
       const opts = Array.from(el.options);
       const chosen = opts.filter((o) => o.selected).map((o) => clean(o.label || o.text));
       parts.push(`selected=${quote(chosen.join(", "), 60)}`);
@@ -252,12 +306,55 @@
       parts.push("editable");
       if (name) parts.push(quote(name, 60));
       parts.push(`text=${quote(el.innerText, 120)}`);
+    } else if (el instanceof SVGElement && !role) {
+      return describeSvg(el);
     } else {
       const kind = role || (tag === "SUMMARY" ? "summary" : "clickable");
       parts.push(kind, named(el, name || ownText(el), 100));
       if (el.isContentEditable) parts.push("editable");
     }
+    if (tag !== "INPUT" && tag !== "SELECT" && tag !== "TEXTAREA") {
+      const icon = iconClass(el) || innerIcon(el);
+      if (icon && !parts.some((p) => p.includes(icon))) parts.push(`icon=${icon}`);
+    }
     return parts.concat(flags(el)).join(" ");
+  }
+
+  // an SVG shape: its text or <title>, else its tag and fill colour, with its id/class
+  function describeSvg(el) {
+    const title = el.querySelector(":scope > title");
+    const name = labelText(el) || clean(el.textContent && el.tagName !== "svg" ? el.textContent : "") ||
+      clean(title ? title.textContent : "");
+    const parts = [el.tagName === "svg" ? "svg" : "svg " + el.tagName];
+    if (name) parts.push(quote(name, 80));
+    const fill = el.getAttribute("fill");
+    if (fill && fill !== "none") parts.push(`fill=${cut(fill, 20)}`);
+    const h = hint(el);
+    if (h) parts.push(h);
+    return parts.concat(flags(el)).join(" ");
+  }
+
+  // Inside an <svg> only shapes with a click listener or a pointer cursor of their own are
+  // numbered (d3 charts and games); the drawing itself is not page text.
+  function walkSvg(svg, depth) {
+    const all = svg.getElementsByTagName("*");
+    for (let k = 0; k < all.length && k < SVG_SHAPES; k++) {
+      const el = all[k];
+      if (lines.length >= maxLines) { truncated = true; return; }
+      if (el.tagName === "title" || el.tagName === "defs" || el.closest("defs")) continue;
+      const own = listened !== null && listened.has(el);
+      const style = getComputedStyle(el);
+      const parentPointer = el.parentElement && getComputedStyle(el.parentElement).cursor === "pointer";
+      if (!own && !(style.cursor === "pointer" && !parentPointer) && typeof el.onclick !== "function" &&
+          !el.hasAttribute("onclick")) continue;
+      if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width <= 0 || r.height <= 0 || !inBand(r, elementBand)) continue;
+      if (count >= maxElements) { truncated = true; return; }
+      count += 1;
+      state.els.push(el);
+      lines.push({ d: depth, i: count, t: describeSvg(el), f: -1 });
+    }
   }
 
   function depthOf(el, depth) {
@@ -285,6 +382,8 @@
         }
         if (!pending.length) pendingDepth = depth;
         pending.push(t);
+      } else if (t && pending.length) {
+        pending.push(" ");  // the space between two inline elements
       }
       return;
     }
@@ -308,6 +407,16 @@
     }
     const block = !style.display.startsWith("inline");
     if (block) flush();
+    if (el.tagName === "BR") {
+      if (pending.length) pending.push(" ");
+      return;
+    }
+    // an inline-block set off by margin or padding reads as a separate word (menu items, badges);
+    // without any (per-letter spans) it runs on with its neighbours as on screen
+    const gap = !block && style.display !== "inline" &&
+      (parseFloat(style.marginLeft) + parseFloat(style.paddingLeft) + parseFloat(style.marginRight) +
+       parseFloat(style.paddingRight) > 0);
+    if (gap && pending.length) pending.push(" ");
 
     if (el.tagName === "IFRAME" || el.tagName === "FRAME") {
       if (rect.width > 1 && rect.height > 1 && style.visibility !== "hidden" && inBand(rect, elementBand)) {
@@ -320,6 +429,19 @@
 
     const shown = style.visibility !== "hidden" && parseFloat(style.opacity) > 0;
     const pointer = style.cursor === "pointer";
+    if (el instanceof SVGElement) {
+      // the <svg> as a whole is a control (an icon with a listener), else look for clickable shapes in it
+      if (!shown || insideClickable || rect.width <= 0 || rect.height <= 0 || !inBand(rect, elementBand)) return;
+      flush();
+      if (isInteractive(el, style, rect, insideClickable, parentPointer) && count < maxElements) {
+        count += 1;
+        state.els.push(el);
+        lines.push({ d: depth, i: count, t: describe(el), f: -1 });
+      } else {
+        walkSvg(el, depth);
+      }
+      return;
+    }
     let numbered = false;
     if (shown && isInteractive(el, style, rect, insideClickable, parentPointer)) {
       const target = clickTarget(el, rect);
@@ -351,6 +473,16 @@
     }
     const tag = el.tagName;
     if (tag === "SELECT" || tag === "TEXTAREA" || (numbered && el.isContentEditable)) return;
+    if (!numbered && !insideClickable && shown && rect.width > 0) {
+      const icon = iconClass(el);
+      if (icon) {
+        // an icon inside text ("click the item with the [icon ui-icon-seek-start] icon")
+        if (!pending.length) pendingDepth = depth;
+        if (!pendingShown) pendingShown = inBand(rect, textBand);
+        pending.push(` [icon ${icon}] `);
+        return;
+      }
+    }
     // controls inside a numbered element are indented under it
     const childDepth = numbered ? Math.min(depth + 1, MAX_DEPTH) : depthOf(el, depth);
     // a label's text already names its (numbered) control
@@ -358,6 +490,7 @@
     if (el.shadowRoot) walkChildren(el.shadowRoot, childDepth, inside, pointer);
     else walkChildren(el, childDepth, inside, pointer);
     if (block) flush();
+    else if (gap && pending.length) pending.push(" ");
   }
 
   if (document.body) walk(document.body, 0, false, false);
