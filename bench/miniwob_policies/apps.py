@@ -52,10 +52,12 @@ def social_media(text: str, memory: dict) -> list[dict]:
             break
         block.append(line)
     inside = [e for e in s.elements if any(line.strip().startswith(f"[{e.index}] ") for line in block)]
-    for e in inside:
-        if e.label.lower().startswith(action.lower()):
-            return [click(e)]
-    more = next((e for e in inside if e.label.lower() in ("more", "…", "...")), None)
+    a = action.lower()
+    fits = [e for e in inside if e.label.lower() in (a, f"{a} {user}") or e.attrs.get("class", "").lower() == a]
+    if fits:
+        return [click(fits[0])]
+    more = next((e for e in inside if e.label.lower() in ("more", "…", "...")
+                 or e.attrs.get("class", "").lower() == "more"), None)
     if more is not None and not memory.get("opened"):
         memory["opened"] = True
         return [click(more)]
