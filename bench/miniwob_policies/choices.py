@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bench.miniwob_policies.forms import first_field, submit
-from bench.miniwob_policies.state import Missing, State, Unsupported, check, click, key, need, quoted, select, type_
+from bench.miniwob_policies.state import Missing, State, check, click, key, need, quoted, select, type_
 
 
 def click_checkboxes(text: str, memory: dict) -> list[dict]:
@@ -29,18 +29,8 @@ def choose_list(text: str, memory: dict) -> list[dict]:
     m = need(re.search(r"Select (.*) from the (?:scroll )?list and click Submit", s.instruction()), "what")
     names = [n.strip() for n in m.group(1).split(",")]
     lst = s.one("select")
-    if "select multiple" in lst.body:
-        if len(names) > 1:
-            # one option per select_option call replaces the choice; say so with the first try
-            chosen = [c.strip() for c in lst.attrs.get("selected", "").split(",") if c.strip()]
-            if sorted(chosen) == sorted(names):
-                return [submit(s)]
-            tried = memory.setdefault("tried", 0)
-            memory["tried"] = tried + 1
-            if tried >= 1:
-                raise Unsupported("select_option takes one option: on a multiple select each call replaces "
-                                  f"the choice, so {names} cannot all be selected (selected={chosen})")
-            return [select(lst, n) for n in names]
+    if "select multiple" in lst.body and len(names) > 1:
+        return [select(lst, names), submit(s)]
     return [select(lst, names[0]), submit(s)]
 
 

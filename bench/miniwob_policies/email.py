@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bench.miniwob_policies.state import Missing, State, click, need, quoted, type_
+from bench.miniwob_policies.state import Missing, State, click, type_
 
 PATTERNS = [  # (instruction pattern, task kind); groups: sender, then the argument
     (r"Find the email by (.+?) and reply to them with the text \"(.*)\"", "reply"),

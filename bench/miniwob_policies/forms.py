@@ -141,12 +141,10 @@ def field_after_label(s: State, label: str):
     candidates = [i for i, l in enumerate(s.lines) if l.strip().lower() == f"{label.lower()}:"]
     candidates += [i for i, l in enumerate(s.lines) if l.strip().lower() == label.lower()]
     for i in candidates:
-        line = s.lines[i]
-        if True:
-            for later in s.lines[i + 1:]:
-                e = next((x for x in s.elements if later.strip().startswith(f"[{x.index}]")), None)
-                if e is not None and e.kind in ("input", "textarea"):
-                    return e
+        for later in s.lines[i + 1:]:
+            e = next((x for x in s.elements if later.strip().startswith(f"[{x.index}]")), None)
+            if e is not None and e.kind in ("input", "textarea"):
+                return e
     raise Missing(f"no field labelled {label!r}")
 
 

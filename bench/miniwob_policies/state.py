@@ -160,7 +160,7 @@ def check(e: Element, checked: bool = True) -> dict:
     return {"action": "check", "index": e.index, "checked": checked}
 
 
-def select(e: Element, option: str) -> dict:
+def select(e: Element, option: str | list[str]) -> dict:
     return {"action": "select_option", "index": e.index, "option": option}
 
 
