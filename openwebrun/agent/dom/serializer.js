@@ -94,8 +94,9 @@
   const ICON_CLASS = /icon|glyph|^fa-|^bi-|^mdi-/i;
   const ICON_SET = /^(icons?|ui-icon|glyphicon|fa[srbl]?|bi|mdi|material-icons)$/i;  // names the set, not the icon
   function iconClass(el) {
-    if (el.firstElementChild || clean(el.textContent)) return "";
-    const cls = (el.getAttribute("class") || "").trim().split(/\s+/)
+    const attr = el.getAttribute("class");
+    if (!attr || !ICON_CLASS.test(attr) || el.firstElementChild || clean(el.textContent)) return "";
+    const cls = attr.trim().split(/\s+/)
       .filter((c) => ICON_CLASS.test(c) && !ICON_SET.test(c));
     if (!cls.length) return "";
     // the most specific: a class naming the icon rather than the icon set ("ui-icon" < "ui-icon-disk")
