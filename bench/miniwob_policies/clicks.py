@@ -135,25 +135,31 @@ def click_tab(text: str, memory: dict) -> list[dict]:
 
 
 def click_menu_2(text: str, memory: dict) -> list[dict]:
-    """Open the menu; hover items (submenus open on hover) until the named item shows, click it."""
+    """Open the menu; hover items (submenus open on hover) until the named item shows, click it.
+    The item is named by its text, or by its icon (`[icon ui-icon-stop]` in the instruction,
+    `icon=ui-icon-stop` on the item)."""
     s = State(text)
     ins = s.instruction()
     names = quoted(ins)
-    if len(names) < 2:
-        raise Missing(f"the item to click is not named in the instruction as shown: {ins!r} "
-                      "(an icon without text)")
-    item = s.find("menuitem", names[-1].strip())
-    if item:
-        return [click(item[0])]
+    icon = re.search(r"\[icon ([\w-]+)\]", ins)
+    if icon:
+        wanted = lambda e: f"icon={icon.group(1)}" in e.body  # noqa: E731
+    elif len(names) >= 2:
+        wanted = lambda e: e.label == names[-1].strip()  # noqa: E731
+    else:
+        raise Missing(f"the item to click is not named in the instruction as shown: {ins!r}")
     items = s.find("menuitem")
+    target = [e for e in items if wanted(e)]
+    if target:
+        return [click(target[0])]
     if not items:
-        return [click(s.one("button", names[0].strip()))]
+        return [click(s.one("button", names[0].strip()) if names else s.one("button"))]
     hovered = memory.setdefault("hovered", [])
     for e in items:
         if e.label not in hovered:
             hovered.append(e.label)
             return [{"action": "hover", "index": e.index}]
-    raise Missing(f"menu item {names[-1]!r} not shown, even with every submenu opened")
+    raise Missing(f"menu item {(icon.group(1) if icon else names[-1])!r} not shown, even with every submenu opened")
 
 
 def click_menu(text: str, memory: dict) -> list[dict]:
