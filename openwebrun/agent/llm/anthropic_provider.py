@@ -15,7 +15,7 @@ import anthropic
 from anthropic import AsyncAnthropic
 
 from openwebrun.agent.llm.base import LLMError, LLMReply
-from openwebrun.agent.llm.retry import RETRYABLE_STATUS, Failure, provider_message, retry_after, with_retries
+from openwebrun.agent.llm.retry import Failure, classify_sdk_error, with_retries
 from openwebrun.agent.llm.structured import Answer, decide_structured, estimate_tokens
 
 TOOL_NAME = "decide"
@@ -65,18 +65,7 @@ class AnthropicProvider:
         return _answer(response, turns)
 
     def _classify(self, exc: BaseException) -> Failure | None:
-        if isinstance(exc, (anthropic.APITimeoutError, TimeoutError)):
-            return Failure(f"no answer within {self.timeout_s:g} s", retryable=True)
-        if isinstance(exc, anthropic.APIConnectionError):
-            return Failure(f"cannot connect ({exc.__cause__ or exc})", retryable=True)
-        if isinstance(exc, anthropic.APIStatusError):
-            status = exc.status_code
-            return Failure(f"HTTP {status}: {provider_message(exc.body, exc.message)}",
-                           retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
-                           retry_after_s=retry_after(exc.response.headers))
-        if isinstance(exc, anthropic.APIResponseValidationError):
-            return Failure(f"unreadable response: {exc.message}", retryable=False, status=exc.status_code)
-        return None
+        return classify_sdk_error(anthropic, exc, self.timeout_s)
 
 
 def to_anthropic_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

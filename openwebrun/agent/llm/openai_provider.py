@@ -19,8 +19,7 @@ import openai
 from openai import AsyncOpenAI
 
 from openwebrun.agent.llm.base import LLMError, LLMReply
-from openwebrun.agent.llm.retry import (RETRYABLE_STATUS, Failure, RequestRejected, provider_message, retry_after,
-                                        with_retries)
+from openwebrun.agent.llm.retry import Failure, RequestRejected, classify_sdk_error, with_retries
 from openwebrun.agent.llm.structured import Answer, decide_structured, estimate_tokens
 from openwebrun.agent.llm.validation import strict_compatible
 
@@ -111,18 +110,7 @@ class OpenAIProvider:
         return request
 
     def _classify(self, exc: BaseException) -> Failure | None:
-        if isinstance(exc, (openai.APITimeoutError, TimeoutError)):
-            return Failure(f"no answer within {self.timeout_s:g} s", retryable=True)
-        if isinstance(exc, openai.APIConnectionError):
-            return Failure(f"cannot connect ({exc.__cause__ or exc})", retryable=True)
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            return Failure(f"HTTP {status}: {provider_message(exc.body, exc.message)}",
-                           retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
-                           retry_after_s=retry_after(exc.response.headers))
-        if isinstance(exc, openai.APIResponseValidationError):
-            return Failure(f"unreadable response: {exc.message}", retryable=False, status=exc.status_code)
-        return None
+        return classify_sdk_error(openai, exc, self.timeout_s)
 
 
 def with_schema_instruction(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Awaitable, Callable, Mapping, TypeVar
 
 from openwebrun.agent.llm.base import LLMError
@@ -78,6 +79,22 @@ def provider_message(body: object, fallback: str) -> str:
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
     return fallback
+
+
+def classify_sdk_error(sdk: ModuleType, exc: BaseException, timeout_s: float) -> Failure | None:
+    """A failure of the official `openai` or `anthropic` SDK (they share these exception names)."""
+    if isinstance(exc, (sdk.APITimeoutError, TimeoutError)):
+        return Failure(f"no answer within {timeout_s:g} s", retryable=True)
+    if isinstance(exc, sdk.APIConnectionError):
+        return Failure(f"cannot connect ({exc.__cause__ or exc})", retryable=True)
+    if isinstance(exc, sdk.APIStatusError):
+        status = exc.status_code
+        return Failure(f"HTTP {status}: {provider_message(exc.body, exc.message)}",
+                       retryable=status in RETRYABLE_STATUS or status >= 500, status=status,
+                       retry_after_s=retry_after(exc.response.headers))
+    if isinstance(exc, sdk.APIResponseValidationError):
+        return Failure(f"unreadable response: {exc.message}", retryable=False, status=exc.status_code)
+    return None
 
 
 def backoff_delay(attempt: int, base_s: float) -> float:
