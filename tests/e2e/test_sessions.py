@@ -46,9 +46,11 @@ def test_stop_fails_task_but_keeps_session(api, llm, site):
 
 
 def test_idle_session_expires(api):
+    free_before = api.get("/start/health").json()["instanceCount"]
     session_id = api.post("/start/start-session", json={"expiresIn": 1500}).json()["sessionId"]
-    assert api.get("/start/health").json()["instanceCount"] >= 0
+    assert api.get("/start/health").json()["instanceCount"] == free_before - 1
     time.sleep(4)
+    assert api.get("/start/health").json()["instanceCount"] == free_before  # its slot is free again
     response = terminate(api, session_id)
     assert response.status_code == 401
 
