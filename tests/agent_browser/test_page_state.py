@@ -77,8 +77,23 @@ async def test_clickable_divs_roles_and_hidden_elements(env, site_url):
     assert re.search(r'\[\d+\] clickable "Pointer span"', state.text)
     assert re.search(r'\[\d+\] checkbox "Dark mode" unchecked', state.text)
     assert re.search(r'\[\d+\] tab "Overview" selected', state.text)
-    for hidden in ("Hidden by aria", "Hidden by display", "Zero size"):
+    for hidden in ("Covered by aria", "Hidden by display", "Zero size"):
         assert hidden not in state.text
+    # aria-hidden but on screen and on top (a menu whose hiding style did not apply): a sighted user clicks it
+    results = await env.execute([{"action": "click", "index": number(state, '"Menu left visible"')}])
+    assert results[0].error is None
+    assert "clicked: aria-hidden menu" in (await env.observe()).text
+    # a link without href is a script's control; <a name> is only a place to jump to
+    assert not re.search(r'\[\d+\] link "Place to jump to"', state.text) and "Place to jump to" in state.text
+    results = await env.execute([{"action": "click", "index": number(state, 'link "More topics"')}])
+    assert results[0].error is None
+    assert "clicked: more topics" in (await env.observe()).text
+
+
+async def test_page_behind_an_open_modal_is_left_out(env, site_url):
+    state = await open_page(env, f"{site_url}/aria_modal.html")
+    assert re.search(r'\[\d+\] button "Accept"', state.text)
+    assert "Behind the modal" not in state.text and "Shop" not in state.text
 
 
 async def test_disabled_elements_are_flagged(env, site_url):

@@ -44,6 +44,21 @@
   // a field value as it is (spaces and line breaks kept, escaped by JSON), only cut when long
   const exact = (s, n) => JSON.stringify(cut(s, n));
 
+  // An open modal makes the page behind it unreachable: what it hides from assistive technology
+  // (aria-hidden) stays out. Without one, aria-hidden content that is on screen is clickable.
+  const modalOpen = [...document.querySelectorAll('dialog[open], [aria-modal="true"]')].some((d) =>
+    (d.tagName !== "DIALOG" || d.matches(":modal")) && d.checkVisibility() && d.getBoundingClientRect().height > 0);
+
+  // aria-hidden content is skipped when a modal is open or something else covers it on screen
+  function ariaHiddenShown(el, r) {
+    if (modalOpen) return false;
+    if (r.width < 1 || r.height < 1 || r.right < 0 || r.left >= vw || r.bottom < 0 || r.top >= vh) return true;
+    const x = Math.min(Math.max(r.left + r.width / 2, 0), vw - 1);
+    const y = Math.min(Math.max(r.top + r.height / 2, 0), vh - 1);
+    const hit = el.getRootNode().elementFromPoint(x, y);
+    return !hit || el.contains(hit);
+  }
+
   function inBand(rect, band) {
     return rect.bottom >= -band * vh && rect.top <= vh + band * vh;
   }
@@ -190,6 +205,9 @@
     if (tag === "INPUT") return el.type !== "hidden";
     if (CONTROL_TAGS.has(tag)) return true;
     if (tag === "A" && el.hasAttribute("href")) return true;
+    // a link without href but with content is a script's control (menus, tabs, toggles bound by delegation);
+    // <a name> is a place to jump to
+    if (tag === "A" && !el.hasAttribute("name") && !insideClickable && el.textContent.trim()) return true;
     if (tag === "SUMMARY") return true;
     if (tag === "LABEL" && el.control && !visibleControl(el.control)) return true;
     if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return true;
@@ -391,10 +409,11 @@
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     const el = node;
     if (SKIP_TAGS.has(el.tagName)) return;
-    if (el.getAttribute("aria-hidden") === "true" || el.hasAttribute("inert")) return;
+    if (el.hasAttribute("inert")) return;
     if (!el.checkVisibility()) return;  // display:none (and content-visibility) hides the whole subtree
     const style = getComputedStyle(el);
     const rect = el.getBoundingClientRect();
+    if (el.getAttribute("aria-hidden") === "true" && !ariaHiddenShown(el, rect)) return;
     if (style.overflow !== "visible" && style.display !== "contents") {
       if (rect.width === 0 || rect.height === 0) return;  // zero-size box that clips its content
     }
