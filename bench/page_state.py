@@ -65,6 +65,8 @@ TAG_ELEMENTS = """() => {
 }"""
 OURS_NUMBERED = """() => ((window.__owr && window.__owr.els) || []).slice(1)
   .map((el) => [el.getAttribute('data-bench-id'), el.tagName.toLowerCase()])"""
+EXPLAIN = (Path(__file__).resolve().parent / "explain_elements.js").read_text(encoding="utf-8")
+ACTIONABLE = (Path(__file__).resolve().parent / "actionable_elements.js").read_text(encoding="utf-8")
 INTERACTIVE_ROLES = ("button", "link", "textbox", "searchbox", "checkbox", "radio", "combobox", "listbox",
                      "slider", "spinbutton", "switch", "tab", "menuitem", "menuitemcheckbox", "menuitemradio",
                      "option", "treeitem")
@@ -114,8 +116,9 @@ async def timed(call) -> tuple[float, object]:
     return (time.perf_counter() - began) * 1000, result
 
 
-async def measure_ours(urls: list[str], repeat: int) -> dict[str, dict]:
-    """openwebrun's page state and Playwright's aria snapshot of each URL, in one tab."""
+async def measure_ours(urls: list[str], repeat: int, peer: dict[str, dict]) -> dict[str, dict]:
+    """openwebrun's page state and Playwright's aria snapshot of each URL, in one tab; `peer` (browser-use's
+    rows, measured first) tells which of its numbered elements to explain."""
     rows: dict[str, dict] = {}
     async with async_playwright() as pw:
         browser = await launch_chromium(pw, find_chromium(), headless=True)
@@ -125,11 +128,13 @@ async def measure_ours(urls: list[str], repeat: int) -> dict[str, dict]:
             page = await context.new_page()
             with tempfile.TemporaryDirectory() as downloads:
                 env = BrowserEnv(context, downloads_dir=Path(downloads))
-                await measure_page(page, env, urls[0], 1)  # warm-up, not recorded (the peer does the same)
+                await env.ready()  # the click-listener record (listeners.js) from the first page on
+                await measure_page(page, env, urls[0], 1, [])  # warm-up, not recorded (the peer does the same)
                 for number, url in enumerate(urls, 1):
                     progress(f"openwebrun + aria {number}/{len(urls)}")
                     try:
-                        rows[url] = await measure_page(page, env, url, repeat)
+                        theirs = (peer.get(url) or {}).get("numbered") or []
+                        rows[url] = await measure_page(page, env, url, repeat, theirs)
                     except Exception as exc:  # one bad page must not end the run
                         rows[url] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
                 env.close()
@@ -160,7 +165,7 @@ async def load(page, env: BrowserEnv, url: str) -> None:
         await goto(page, env, url)
 
 
-async def measure_page(page, env: BrowserEnv, url: str, repeat: int) -> dict:
+async def measure_page(page, env: BrowserEnv, url: str, repeat: int, theirs: list) -> dict:
     await load(page, env, url)
     await asyncio.wait_for(page.evaluate(START_EPISODE), 10)
     await asyncio.sleep(SETTLE_MS / 1000)
@@ -175,9 +180,15 @@ async def measure_page(page, env: BrowserEnv, url: str, repeat: int) -> dict:
         aria_times.append(ms)
     await asyncio.wait_for(page.evaluate(TAG_ELEMENTS), 10)  # after the timed captures
     numbered = await asyncio.wait_for(page.evaluate(OURS_NUMBERED), 10)
+    mine = {bench_id for bench_id, _tag in numbered}
+    only_theirs = [[bench_id, signals] for bench_id, _tag, band, signals in theirs if band and bench_id not in mine]
+    explained = await asyncio.wait_for(page.evaluate(EXPLAIN, {"ours": sorted(mine), "theirs": only_theirs}), 30)
+    actionable = await asyncio.wait_for(page.evaluate(
+        ACTIONABLE, {"ours": sorted(mine), "theirs": [bench_id for bench_id, *_rest in theirs]}), 60)
     return {
         "ours": {"text": state.text, "elements": state.element_count, "capture_ms": statistics.median(captures),
-                 "state_ms": observe_ms, "numbered": numbered},
+                 "state_ms": observe_ms, "numbered": numbered, "explained": explained,
+                 "actionable": actionable},
         "aria": {"text": aria, "elements": len(ARIA_INTERACTIVE.findall(aria)),
                  "capture_ms": statistics.median(aria_times)},
     }
@@ -208,8 +219,8 @@ def measure_peer(urls: list[str], repeat: int) -> tuple[str, dict[str, dict]]:
 def overlap(ours: list, theirs: list) -> dict:
     """Main-document elements numbered by both, by openwebrun only, by browser-use only (in our band)."""
     mine = {bench_id: tag for bench_id, tag in ours if bench_id}
-    peer_all = {bench_id: tag for bench_id, tag, _band in theirs}
-    peer = {bench_id: tag for bench_id, tag, band in theirs if band}
+    peer_all = {bench_id: tag for bench_id, tag, _band, _signals in theirs}
+    peer = {bench_id: tag for bench_id, tag, band, _signals in theirs if band}
     return {"both": len(mine.keys() & peer_all.keys()),
             "only_ours": sorted(mine[i] for i in mine.keys() - peer_all.keys()),
             "only_bu": sorted(peer[i] for i in peer.keys() - mine.keys())}
@@ -240,12 +251,14 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
             "aria_tokens": tokens.count(side["aria"]["text"]), "aria_elements": side["aria"]["elements"],
             "aria_ms": side["aria"]["capture_ms"],
             **overlap(side["ours"]["numbered"], bu.get("numbered") or []),
+            "explained": side["ours"].get("explained") or {},
+            "actionable": side["ours"]["actionable"],
             "texts": {"openwebrun": side["ours"]["text"], "browser-use": bu["text"], "aria": side["aria"]["text"]},
         })
         rows.append(row)
 
     head = (f"{'page':<34}{'set':<8}| {'owr tok':>8}{'el':>5}{'ms':>7} | {'b-u tok':>8}{'el':>5}{'band':>5}{'ms':>7}"
-            f" | {'aria tok':>8}{'el':>5}{'ms':>7} | {'tok':>6} | {'both':>4}{'-owr':>5}{'-b-u':>5}")
+            f" | {'aria tok':>8}{'el':>5}{'ms':>7} | {'tok':>6} | {'both':>4}{'-owr':>5}{'-b-u':>5} | {'act':>4}{'owr':>5}{'b-u':>5}")
     print(head)
     print("-" * len(head))
     good = [r for r in rows if "error" not in r]
@@ -256,7 +269,8 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
         print(f"{r['page'][:33]:<34}{r['set']:<8}| {r['ours_tokens']:>8}{r['ours_elements']:>5}{r['ours_ms']:>7.0f}"
               f" | {r['bu_tokens']:>8}{r['bu_elements']:>5}{r['bu_elements_band']:>5}{r['bu_ms']:>7.0f}"
               f" | {r['aria_tokens']:>8}{r['aria_elements']:>5}{r['aria_ms']:>7.0f} | {ratio(r['ours_tokens'], r['bu_tokens']):>6}"
-              f" | {r['both']:>4}{len(r['only_ours']):>5}{len(r['only_bu']):>5}")
+              f" | {r['both']:>4}{len(r['only_ours']):>5}{len(r['only_bu']):>5}"
+              f" | {r['actionable']['targets']:>4}{r['actionable']['ours']:>5}{r['actionable']['theirs']:>5}")
     print()
     print(f"pages measured: {len(good)} of {len(rows)}; browser-use {peer_version}; viewport "
           f"{VIEWPORT['width']}x{VIEWPORT['height']}; capture = median of {repeat}; tokens: {tokens.describe()}")
@@ -294,8 +308,25 @@ def summarize(name: str, rows: list[dict]) -> None:
     print(f"  same elements (main document): numbered by both {total('both'):.0f}, only by openwebrun "
           f"{sum(only_ours.values())} ({tags(only_ours)}), only by browser-use in our band "
           f"{sum(only_bu.values())} ({tags(only_bu)})")
+    reasons = Counter(why for r in rows for why, _tag, _text in r["explained"].values())
+    if reasons:
+        print("  why browser-use numbers them (read in openwebrun's copy of the page; bench/explain_elements.js):")
+        for why, n in reasons.most_common():
+            kinds = Counter(tag for r in rows for w, tag, _text in r["explained"].values() if w == why)
+            print(f"    {n:>5}  {why:<36}({tags(kinds)})")
+    act = {key: sum(r["actionable"][key] for r in rows) for key in ("targets", "ours", "theirs")}
+    print(f"  actionable elements of the main document (bench/actionable_elements.js): {act['targets']}; "
+          f"numbered by openwebrun {act['ours']} ({percent(act['ours'], act['targets'])}), "
+          f"by browser-use {act['theirs']} ({percent(act['theirs'], act['targets'])})   (target: openwebrun >= browser-use)")
+    for side, key in (("openwebrun", "missed_ours"), ("browser-use", "missed_theirs")):
+        missed = Counter(tag for r in rows for tag, _text in r["actionable"][key])
+        print(f"    not numbered by {side}: {sum(missed.values())} ({tags(missed)})")
     print(f"  capture time openwebrun/browser-use: median {ratio(med('ours_ms'), med('bu_ms'))}, "
           f"total {ratio(total('ours_ms'), total('bu_ms'))}, median per page {per_page_ms:.2f}x   (target <= 0.3x)")
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
 def tags(counts: Counter) -> str:
@@ -327,8 +358,8 @@ def main() -> None:
     try:
         with static_site(root) as base:
             urls = [f"{base}/{p}" for p in paths]
-            ours = asyncio.run(measure_ours(urls, args.repeat))
             peer_version, peer = measure_peer(urls, args.repeat)
+            ours = asyncio.run(measure_ours(urls, args.repeat, peer))
     finally:
         for link in root.iterdir():
             link.unlink()

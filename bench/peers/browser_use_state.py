@@ -10,8 +10,9 @@ Reads one JSON object on stdin: {"urls": [...], "chromium": path, "args": [...],
   (the band openwebrun's serializer numbers elements in),
 - capture_ms is the median of `repeat` runs of DomService.get_serialized_dom_tree() + llm_representation(),
 - state_ms is the wall time of the whole get_browser_state_summary(include_screenshot=False),
-- numbered lists [data-bench-id, tag, in band] of its numbered main-document elements, read after
-  tag_script marked every element with its document position (after the timed captures).
+- numbered lists [data-bench-id, tag, in band, signals] of its numbered main-document elements, read
+  after tag_script marked every element with its document position (after the timed captures);
+  signals are what browser-use saw on the node (click listener, accessibility role, cursor, size).
 """
 from __future__ import annotations
 
@@ -69,6 +70,17 @@ def in_band(node, viewport_h: int, band: float = 2.0) -> bool:
     return box.y + box.height >= -band * viewport_h and box.y <= viewport_h + band * viewport_h
 
 
+def signals(node) -> dict:
+    """What browser-use saw on a numbered node (its reasons to number it), for bench/explain_elements.js."""
+    attrs = node.attributes or {}
+    snap = node.snapshot_node
+    bounds = snap.bounds if snap is not None else None
+    return {"listener": bool(node.has_js_click_listener), "ax": node.ax_node.role if node.ax_node else None,
+            "cursor": snap.cursor_style if snap is not None else None,
+            "w": round(bounds.width) if bounds else None, "h": round(bounds.height) if bounds else None,
+            "attrs": sorted(a for a in attrs if a in ("onclick", "onmousedown", "tabindex", "role", "class"))}
+
+
 async def measure(session, url: str, job: dict) -> dict:
     from browser_use.agent.prompts import AgentMessagePrompt
     from browser_use.agent.views import AgentSettings
@@ -107,7 +119,7 @@ async def measure(session, url: str, job: dict) -> dict:
     if job.get("tag_script"):  # which elements (by document position) it numbers, for the overlap
         await evaluate(session, f"({job['tag_script']})()")
         tagged, _tree, _timing = await asyncio.wait_for(service.get_serialized_dom_tree(), PAGE_TIMEOUT_S)
-        overlap = [[node.attributes.get("data-bench-id"), node.tag_name.lower(), in_band(node, viewport_h)]
+        overlap = [[node.attributes.get("data-bench-id"), node.tag_name.lower(), in_band(node, viewport_h), signals(node)]
                    for node in tagged.selector_map.values()
                    if node.attributes and node.attributes.get("data-bench-id")]
     return {"url": url, "text": text, "elements": len(numbers), "elements_in_band": in_band_count,
