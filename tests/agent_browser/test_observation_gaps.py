@@ -47,6 +47,20 @@ async def test_icon_only_controls_and_icons_in_text_have_names(env, site_url):
         state = await env.observe()
 
 
+async def test_icon_buttons_with_an_empty_spacer_are_named_by_their_icon(env, site_url):
+    # a jQuery UI spinner: each button holds its icon and an empty spacer that also has "icon" in its class
+    state = await open_page(env, f"{site_url}/obs_text.html")
+    up = line_of(state, "ui-icon-triangle-1-n")
+    assert re.fullmatch(r'\[\d+\] button class="ui-button ui-spinner-up" icon=ui-icon-triangle-1-n', up)
+    for _ in range(2):
+        results = await env.execute([click(number(state, "ui-icon-triangle-1-n"))])
+        assert not results[0].error, results[0]
+        state = await env.observe()
+    results = await env.execute([click(number(state, "ui-icon-triangle-1-s"))])
+    assert not results[0].error, results[0]
+    assert await env.page.input_value("#spin", timeout=3000) == "1"
+
+
 async def test_label_after_its_field(env, site_url):
     state = await open_page(env, f"{site_url}/obs_text.html")
     genre = number(state, 'input type=text "Genre"')

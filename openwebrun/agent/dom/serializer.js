@@ -118,13 +118,16 @@
     return cls.reduce((a, b) => (b.length > a.length ? b : a));
   }
 
-  // the one icon inside a control (a menu item drawn as icon + text), "" when none or several
+  // the one icon inside a control (a menu item drawn as icon + text), "" when none or several;
+  // an empty box draws nothing (jQuery UI's "ui-button-icon-space" beside the real icon)
   function innerIcon(el) {
     const found = [];
     const inner = el.getElementsByTagName("*");
     for (let k = 0; k < inner.length && k < 30 && found.length < 2; k++) {
       const c = iconClass(inner[k]);
-      if (c) found.push(c);
+      if (!c) continue;
+      const r = inner[k].getBoundingClientRect();
+      if (r.width >= 1 && r.height >= 1) found.push(c);
     }
     return found.length === 1 ? found[0] : "";
   }
