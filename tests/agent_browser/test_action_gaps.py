@@ -136,3 +136,11 @@ async def test_link_click_before_a_wait_stops_at_once(env, site_url):
                                  {"action": "wait", "seconds": 1}, {"action": "click", "index": 1}])
     assert len(results) == 1 and results[0].page_changed
     assert env.page.url.endswith("/form.html")
+
+
+async def test_click_that_lands_beside_its_element_is_done_by_script(env, site_url):
+    # MiniWoB++'s social-media menu button: its hover style has no size, so the mouse click lands on the post
+    state = await open_page(env, f"{site_url}/hover_shift.html")
+    results = await env.execute([{"action": "click", "index": number(state, "id=more")}])
+    assert not results[0].error, results[0]
+    assert await text_of(env, "#said") == "clicked: more"

@@ -1,6 +1,7 @@
 """Actions on a numbered element: click, type, select_option, check, hover, upload_file."""
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import ElementHandle
@@ -29,6 +30,26 @@ INSPECT = """(e) => {
 
 # A click dispatched from a timer, so a dialog it opens cannot block the call.
 JS_CLICK = "(e) => { e.scrollIntoView({block: 'center'}); setTimeout(() => e.click(), 0); }"
+
+# Where the next click event lands: on the element (or inside it), or elsewhere (a hover style that
+# moves or shrinks the element under the pointer). Read back with CLICK_LANDED.
+WATCH_CLICK = """(e) => {
+  const key = Symbol.for("openwebrun.click");
+  const view = e.ownerDocument.defaultView;
+  if (view[key]) view.removeEventListener("click", view[key], true);
+  e[key] = "none";
+  view[key] = (ev) => { e[key] = ev.composedPath().includes(e) ? "on" : "beside"; };
+  view.addEventListener("click", view[key], {capture: true, once: true});
+}"""
+CLICK_LANDED = """(e) => {
+  const key = Symbol.for("openwebrun.click");
+  const view = e.ownerDocument.defaultView;
+  if (view[key]) view.removeEventListener("click", view[key], true);
+  delete view[key];
+  const landed = e[key];
+  delete e[key];
+  return landed || "none";
+}"""
 
 FILE_INPUT = """(e) => {
   if (e.tagName === "INPUT" && e.type === "file") return e;
@@ -79,15 +100,33 @@ async def _usable(env: "BrowserEnv", index: int, allow_disabled: bool = False
 
 
 async def _click(env: "BrowserEnv", element: ElementHandle, info: dict[str, Any]) -> str:
-    """Click through Playwright (real mouse events); a script click when the element is covered."""
+    """Click through Playwright (real mouse events); a script click when the element is covered, or
+    when the mouse click landed beside it (the element moved or shrank under the pointer)."""
     if info["visible"]:
         try:
-            await env.guarded(element.click(timeout=QUICK_MS))
-            return ""
+            await element.evaluate(WATCH_CLICK)
+            answered = await env.guarded(element.click(timeout=QUICK_MS))
         except PlaywrightError:
             pass
+        else:
+            if not answered or await _landed(env, element) != "beside":
+                return ""
+            await element.evaluate(JS_CLICK)
+            return " (by script: the mouse click landed beside the element, which moved under the pointer)"
     await element.evaluate(JS_CLICK)
     return " (by script: the element was covered or not clickable by mouse)"
+
+
+async def _landed(env: "BrowserEnv", element: ElementHandle) -> str:
+    """Where the watched click went; "none" when it cannot be told (the page navigated away, or a
+    dialog the click opened blocks the page)."""
+    landed = asyncio.ensure_future(element.evaluate(CLICK_LANDED))
+    try:
+        if not await env.guarded(landed):
+            return "none"
+        return landed.result()
+    except PlaywrightError:
+        return "none"
 
 
 async def click(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
