@@ -185,13 +185,11 @@ def navigate_tree(text: str, memory: dict) -> list[dict]:
     found = s.find(("clickable", "treeitem", "link"), name)
     if found:
         return [click(found[0])]
-    opened = memory.setdefault("opened", [])
+    # a closed folder: collapsed (aria-expanded=false), or the jQuery treeview's "expandable-hitarea" toggle
     for e in s.elements:
-        if "collapsed" in e.body and e.label not in opened:
-            opened.append(e.label)
+        if "collapsed" in e.body or "expandable" in e.attrs.get("class", ""):
             return [click(e)]
-    raise Missing(f"no node {name!r} shown, and folders cannot be told from files nor open from closed "
-                  "(the tree shows every item as a plain clickable)")
+    raise Missing(f"no node {name!r} shown, and no closed folder left to open")
 
 
 POLICIES = {
