@@ -90,6 +90,19 @@ async def test_clickable_divs_roles_and_hidden_elements(env, site_url):
     assert "clicked: more topics" in (await env.observe()).text
 
 
+async def test_items_of_a_focusable_list_are_the_choices(env, site_url):
+    # a script's menu (jQuery UI autocomplete): <ul tabindex=0> with one listener, items without a role
+    state = await open_page(env, f"{site_url}/clickables.html")
+    for item in ("Guadeloupe", "Guam", "Guatemala"):
+        assert re.search(rf'\[\d+\] clickable "{item}"', state.text), item
+    assert '"Guadeloupe Guam' not in state.text
+    results = await env.execute([{"action": "click", "index": number(state, '"Guatemala"')}])
+    assert results[0].error is None
+    assert "clicked: picked Guatemala" in (await env.observe()).text
+    # a focusable list of links: the links are the controls, not their items
+    assert re.search(r'\[\d+\] link "News"', state.text) and not re.search(r'\[\d+\] clickable "News"', state.text)
+
+
 async def test_page_behind_an_open_modal_is_left_out(env, site_url):
     state = await open_page(env, f"{site_url}/aria_modal.html")
     assert re.search(r'\[\d+\] button "Accept"', state.text)

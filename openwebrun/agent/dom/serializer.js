@@ -16,6 +16,7 @@
     "ARTICLE", "MAIN", "HEADER", "FOOTER", "ASIDE"]);
   const INNER_CONTROLS = "a[href],button,input,select,textarea,[role=button],[role=link],[role=checkbox]," +
     "[role=tab],[role=menuitem],[role=option],[tabindex],[onclick],[contenteditable]";
+  const PLAIN_CONTROLS = "a[href],button,input,select,textarea,[contenteditable]";
   const state = { v: version, els: [null], frames: [] };
   Object.defineProperty(window, "__owr", { value: state, configurable: true, writable: true, enumerable: false });
 
@@ -216,6 +217,8 @@
     if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return true;
     if (ROLES.has(roleOf(el))) return true;
     if (tag === "BODY" || tag === "HTML") return false;
+    if (focusList(el)) return false;
+    if (tag === "LI" && focusList(el.parentElement) && !el.querySelector(PLAIN_CONTROLS)) return true;
     // inside a numbered element only a control with its own listener counts (a star icon in an
     // e-mail row); text, pointer cursors and wrappers belong to the outer one
     if (insideClickable) return listened !== null && listened.has(el) && leafish(el, rect);
@@ -224,6 +227,14 @@
     if (tab !== null && parseInt(tab, 10) >= 0) return true;
     if (style.cursor === "pointer" && !parentPointer) return true;
     return listened !== null && listened.has(el) && leafish(el, rect);
+  }
+
+  // A list made focusable by a script (a jQuery UI menu or autocomplete: <ul tabindex=0>) is not one
+  // control: its items are the choices, unless they hold controls of their own (a list of links).
+  function focusList(el) {
+    if (!el || (el.tagName !== "UL" && el.tagName !== "OL") || roleOf(el)) return false;
+    const tab = el.getAttribute("tabindex");
+    return tab !== null && parseInt(tab, 10) >= 0;
   }
 
   // A listener on a small box without controls or other listened elements inside is a control of
