@@ -7,7 +7,7 @@ import pytest
 from openwebrun.agent.actions.catalog import ACTIONS, check_action, decision_schema, describe_actions
 
 NAMES = ["navigate", "click", "type", "press_key", "scroll", "scroll_to_text", "go_back", "wait", "read_page",
-         "select_option", "check", "hover", "open_tab", "switch_tab", "close_tab", "upload_file", "dialog",
+         "select_option", "check", "hover", "drag", "open_tab", "switch_tab", "close_tab", "upload_file", "dialog",
          "wait_for", "done"]
 
 

@@ -46,6 +46,7 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
                "select's option by text or value; a list if multiple"),
     ActionSpec("check", {"index": INDEX, "checked": {"type": "boolean"}}, "set checkbox, radio or switch"),
     ActionSpec("hover", {"index": INDEX}, "mouse over element (menus)"),
+    ActionSpec("drag", {"index": INDEX, "to": INDEX}, "drag element onto element [to]"),
     ActionSpec("open_tab", {"url": STR}, "open url in a new tab"),
     ActionSpec("switch_tab", {"tab": TAB}, "make tab current"),
     ActionSpec("close_tab", {"tab": TAB}, "close tab"),

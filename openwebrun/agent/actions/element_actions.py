@@ -1,4 +1,4 @@
-"""Actions on a numbered element: click, type, select_option, check, hover, upload_file."""
+"""Actions on a numbered element: click, type, select_option, check, hover, drag, upload_file."""
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 QUICK_MS = 3000  # Playwright's own waits on an element (visible, stable, enabled)
 CHOOSER_MS = 1500  # a file chooser opens at once after the click, or not at all
+DRAG_STEPS = 12  # mouse moves between the press and the drop (drag scripts follow mousemove)
 
 INSPECT = """(e) => {
   const r = e.getBoundingClientRect();
@@ -265,6 +266,39 @@ async def hover(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"hovering over [{p['index']}] {name}")
 
 
+async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+    """Press the mouse on [index], move it in steps onto the centre of [to], release: drives HTML5
+    drag and drop and script drags (sortable lists, sliders) alike."""
+    index, to = p["index"], p["to"]
+    found = await _usable(env, index)
+    if isinstance(found, ActionResult):
+        return found
+    source, name, info = found
+    aimed = await _usable(env, to, allow_disabled=True)
+    if isinstance(aimed, ActionResult):
+        return aimed
+    target, target_name, _ = aimed
+    if not info["visible"]:
+        return ActionResult(error=f"element [{index}] is not visible now")
+    await source.scroll_into_view_if_needed(timeout=QUICK_MS)
+    start, end = await source.bounding_box(), await target.bounding_box()
+    viewport = env.page.viewport_size or {"width": 0, "height": 0}
+    if end is None or start is None:
+        return ActionResult(error=f"element [{to if start else index}] has no box on the page now")
+    if not (0 <= end["y"] + end["height"] / 2 < viewport["height"] and 0 <= end["x"] + end["width"] / 2 < viewport["width"]):
+        return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
+    mouse = env.page.mouse
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    await mouse.move(x, y)
+    await mouse.down()
+    try:
+        await mouse.move(x + 4, y + 4, steps=2)  # past the distance a drag needs to start
+        await mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=DRAG_STEPS)
+    finally:
+        await mouse.up()
+    return ActionResult(message=f"dragged [{index}] {name} onto [{to}] {target_name}")
+
+
 async def upload_file(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     index, wanted = p["index"], p["file"]
     path = _attached(env.files, wanted)
@@ -298,4 +332,4 @@ def _attached(files: dict, wanted: str):
 
 
 HANDLERS = {"click": click, "type": type_text, "select_option": select_option, "check": check,
-            "hover": hover, "upload_file": upload_file}
+            "hover": hover, "drag": drag, "upload_file": upload_file}

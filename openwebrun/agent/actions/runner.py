@@ -22,7 +22,7 @@ CHANGES_PAGE = {"navigate", "go_back", "open_tab", "switch_tab", "close_tab", "d
 DIALOG_SAFE = {"dialog", "done", "wait", "open_tab", "switch_tab", "close_tab"}
 ACTION_S = 20.0  # bound of one non-navigating action
 # How long to watch for a new tab, navigation or dialog set off by an action that may start one.
-WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2}
+WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2, "drag": 0.2}
 
 
 async def run_batch(env: "BrowserEnv", actions: list[dict]) -> list[ActionResult]:

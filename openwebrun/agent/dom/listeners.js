@@ -1,5 +1,5 @@
 // Context init script: runs in every document (and frame) before the page's own scripts.
-// It remembers which elements got a click-like event listener, so that the serializer can number
+// It remembers which elements got a click-like (or drop) event listener, so that the serializer can number
 // controls whose only sign of being clickable is a listener added by script (jQuery .on, d3,
 // addEventListener). The marks live in a WeakSet reachable only through a registered symbol: the
 // DOM is not changed, and the wrapped addEventListener behaves (and prints) like the native one.
@@ -9,7 +9,7 @@
   const marked = new WeakSet();
   Object.defineProperty(window, KEY, { value: marked });
   const TYPES = new Set(["click", "dblclick", "mousedown", "mouseup", "pointerdown", "pointerup",
-    "touchstart", "touchend"]);
+    "touchstart", "touchend", "drop"]);
   const proto = EventTarget.prototype;
   const native = proto.addEventListener;
   const wrapped = new Proxy(native, {

@@ -218,6 +218,7 @@
     if (ROLES.has(roleOf(el))) return true;
     if (tag === "BODY" || tag === "HTML") return false;
     if (focusList(el)) return false;
+    if (draggable(el)) return true;
     if (tag === "LI" && focusList(el.parentElement) && !el.querySelector(PLAIN_CONTROLS)) return true;
     // inside a numbered element only a control with its own listener counts (a star icon in an
     // e-mail row); text, pointer cursors and wrappers belong to the outer one
@@ -227,6 +228,12 @@
     if (tab !== null && parseInt(tab, 10) >= 0) return true;
     if (style.cursor === "pointer" && !parentPointer) return true;
     return listened !== null && listened.has(el) && leafish(el, rect);
+  }
+
+  // Something to drag: HTML5 draggable="true", or an item of jQuery UI's draggable / sortable
+  const DRAG_CLASS = /(^|\s)(ui-draggable|ui-sortable-handle)(\s|$)/;
+  function draggable(el) {
+    return el.getAttribute("draggable") === "true" || DRAG_CLASS.test(el.getAttribute("class") || "");
   }
 
   // A list made focusable by a script (a jQuery UI menu or autocomplete: <ul tabindex=0>) is not one
@@ -279,6 +286,7 @@
     if (el.getAttribute("aria-pressed") === "true") out.push("pressed");
     const checked = el.getAttribute("aria-checked");
     if (checked && !(el.tagName === "INPUT")) out.push(checked === "true" ? "checked" : checked === "mixed" ? "mixed" : "unchecked");
+    if (draggable(el)) out.push("draggable");
     return out;
   }
 
