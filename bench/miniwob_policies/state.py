@@ -166,3 +166,7 @@ def select(e: Element, option: str | list[str]) -> dict:
 
 def key(keys: str) -> dict:
     return {"action": "press_key", "keys": keys}
+
+
+def drag(e: Element, onto: Element) -> dict:
+    return {"action": "drag", "index": e.index, "to": onto.index}

@@ -267,8 +267,8 @@ async def hover(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
 
 
 async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
-    """Press the mouse on [index], move it in steps onto the centre of [to], release: drives HTML5
-    drag and drop and script drags (sortable lists, sliders) alike."""
+    """Press the mouse on [index], move it in steps onto [to], release: drives HTML5 drag and drop
+    and script drags (sortable lists) alike."""
     index, to = p["index"], p["to"]
     found = await _usable(env, index)
     if isinstance(found, ActionResult):
@@ -289,14 +289,23 @@ async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
     mouse = env.page.mouse
     x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    # the drop point lies a quarter past the target's centre in the direction of travel: sortable
+    # lists move an item once the pointer crosses the middle of the one it goes to
+    tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    tx += _sign(tx - x) * end["width"] / 4
+    ty += _sign(ty - y) * end["height"] / 4
     await mouse.move(x, y)
     await mouse.down()
     try:
         await mouse.move(x + 4, y + 4, steps=2)  # past the distance a drag needs to start
-        await mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=DRAG_STEPS)
+        await mouse.move(tx, ty, steps=DRAG_STEPS)
     finally:
         await mouse.up()
     return ActionResult(message=f"dragged [{index}] {name} onto [{to}] {target_name}")
+
+
+def _sign(delta: float) -> int:
+    return 0 if abs(delta) < 2 else (1 if delta > 0 else -1)
 
 
 async def upload_file(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
