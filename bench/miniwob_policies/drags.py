@@ -1,4 +1,5 @@
-"""Sortable lists (jQuery UI sortable): the items are numbered and flagged draggable."""
+"""Drag tasks: sortable lists and grids (jQuery UI sortable) and boxes (jQuery UI draggable), whose
+items are numbered and flagged draggable."""
 from __future__ import annotations
 
 import re
@@ -51,4 +52,40 @@ def drag_sort_numbers(text: str, memory: dict) -> list[dict]:
     return [click(s.one("button", "Submit"))]
 
 
-POLICIES = {"drag-items": drag_items, "drag-sort-numbers": drag_sort_numbers}
+GRID = {"top left": 0, "top center": 1, "top right": 2, "center left": 3, "center": 4, "center right": 5,
+        "bottom left": 6, "bottom center": 7, "bottom right": 8}
+
+
+def drag_items_grid(text: str, memory: dict) -> list[dict]:
+    """'Drag Deena to the center right.' or 'Drag Drucy up by one.': a 3x3 sortable grid, read left to right."""
+    s = State(text)
+    listed = items(s)
+    m = need(re.match(r"Drag (.+?) (?:to the (.+?)|(up|down|left|right) by one)\.?$", s.instruction()), "what to drag")
+    source = next((e for e in listed if e.label == m.group(1)), None)
+    if m.group(2):
+        place = GRID.get(m.group(2))
+    elif source is not None:
+        place = listed.index(source) + {"up": -3, "down": 3, "left": -1, "right": 1}[m.group(3)]
+    else:
+        place = None
+    if source is None or place is None or place >= len(listed):
+        raise Missing(f"an item {m.group(1)!r} and the place {m.group(2)!r}")
+    return [drag(source, listed[place])]
+
+
+def drag_box(text: str, memory: dict) -> list[dict]:
+    """'Drag the smaller box so that it is completely inside the larger box.'"""
+    s = State(text)
+    if memory.get("dropped"):
+        return [click(s.one("button", "Submit"))]
+    listed = items(s)
+    small = next((e for e in listed if e.label.islower()), None)
+    large = next((e for e in listed if e.label.isupper()), None)
+    if small is None or large is None:
+        raise Missing("the small box (lower-case letter) and the large one (upper-case)")
+    memory["dropped"] = True
+    return [drag(small, large)]
+
+
+POLICIES = {"drag-items": drag_items, "drag-sort-numbers": drag_sort_numbers, "drag-items-grid": drag_items_grid,
+            "drag-box": drag_box}

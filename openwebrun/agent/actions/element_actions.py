@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 QUICK_MS = 3000  # Playwright's own waits on an element (visible, stable, enabled)
 CHOOSER_MS = 1500  # a file chooser opens at once after the click, or not at all
 DRAG_STEPS = 12  # mouse moves between the press and the drop (drag scripts follow mousemove)
+PAST_CENTRE_PX = 6  # how far past the target's centre the drop lands (at most a quarter of its size)
 
 INSPECT = """(e) => {
   const r = e.getBoundingClientRect();
@@ -289,11 +290,11 @@ async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
     mouse = env.page.mouse
     x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    # the drop point lies a quarter past the target's centre in the direction of travel: sortable
-    # lists move an item once the pointer crosses the middle of the one it goes to
+    # the drop point lies just past the target's centre in the direction of travel: sortable lists
+    # move an item once the pointer crosses the middle of the one it goes to
     tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
-    tx += _sign(tx - x) * end["width"] / 4
-    ty += _sign(ty - y) * end["height"] / 4
+    tx += _sign(tx - x) * min(end["width"] / 4, PAST_CENTRE_PX)
+    ty += _sign(ty - y) * min(end["height"] / 4, PAST_CENTRE_PX)
     await mouse.move(x, y)
     await mouse.down()
     try:
