@@ -17,7 +17,7 @@ async def test_html5_drag_and_drop(env, site_url):
     results = await env.execute([drag(number(state, '"Letter"'), number(state, '"Bin"'))])
     assert not results[0].error, results[0]
     assert "dragged" in results[0].message
-    assert await text_of(env, "#said") == "dropped letter in the bin"
+    assert await text_of(env, "#said") == "dropped letter in bin"
 
 
 async def test_items_of_a_sortable_list_are_numbered_and_reordered(env, site_url):
@@ -36,5 +36,9 @@ async def test_drag_errors(env, site_url):
     state = await open_page(env, f"{site_url}/drag.html")
     results = await env.execute([drag(number(state, '"Letter"'), 999)])
     assert results[0].error and "999" in results[0].error
+    # a target below the screen: nothing is dropped, the model is told to scroll
+    results = await env.execute([drag(number(state, '"Letter"'), number(state, '"Far bin"'))])
+    assert "not on screen together" in results[0].error
+    assert await text_of(env, "#said") == "nothing dropped"
     results = await env.execute([{"action": "drag", "index": number(state, '"Letter"')}])
     assert "bad parameters" in results[0].error and "'to'" in results[0].error

@@ -283,16 +283,16 @@ async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"element [{index}] is not visible now")
     await source.scroll_into_view_if_needed(timeout=QUICK_MS)
     start, end = await source.bounding_box(), await target.bounding_box()
-    viewport = env.page.viewport_size or {"width": 0, "height": 0}
     if end is None or start is None:
         return ActionResult(error=f"element [{to if start else index}] has no box on the page now")
-    if not (0 <= end["y"] + end["height"] / 2 < viewport["height"] and 0 <= end["x"] + end["width"] / 2 < viewport["width"]):
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    viewport = env.page.viewport_size or {"width": 0, "height": 0}
+    if not (0 <= tx < viewport["width"] and 0 <= ty < viewport["height"]):
         return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
     mouse = env.page.mouse
-    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
     # the drop point lies just past the target's centre in the direction of travel: sortable lists
     # move an item once the pointer crosses the middle of the one it goes to
-    tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
     tx += _sign(tx - x) * min(end["width"] / 4, PAST_CENTRE_PX)
     ty += _sign(ty - y) * min(end["height"] / 4, PAST_CENTRE_PX)
     await mouse.move(x, y)
