@@ -50,7 +50,8 @@ CLICK_LANDED = """(e) => {
   delete view[key];
   const landed = e[key];
   delete e[key];
-  return landed || "none";
+  // a control the page replaced on the press is not clicked again
+  return (e.isConnected && landed) || "none";
 }"""
 
 FILE_INPUT = """(e) => {
