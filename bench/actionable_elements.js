@@ -10,32 +10,16 @@
 // Nested elements with nearly the same box (a link in a list item with role=menuitem, a span with
 // a listener filling its button) are one target; a container that is one only by a handler, cursor
 // or tabindex and holds other targets is not a target of its own (its clicks go to them).
-// args: {ours: [bench ids openwebrun numbers], theirs: [bench ids browser-use numbers]}.
+// args: {ours: [bench ids openwebrun numbers], theirs: [bench ids browser-use numbers]}; reach: bench/reach.js.
 // Returns {targets, ours, theirs, missed_ours: [[tag, text]], missed_theirs: [[tag, text]]}.
-(args) => {
-  const vh = innerHeight, vw = innerWidth, BAND = 2;
+(args, reach) => {
+  const vh = innerHeight, BAND = 2;
   const listeners = window[Symbol.for("openwebrun.listeners")];
   const ROLES = new Set(["button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
     "menuitemradio", "option", "combobox", "textbox", "searchbox", "slider", "spinbutton", "treeitem", "listbox"]);
   const mark = (el) => el.getAttribute("data-bench-id");
 
-  const visible = (el, r) => {
-    if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) || r.width < 1 || r.height < 1) return false;
-    let scrolledAway = false;
-    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-      const s = getComputedStyle(p);
-      if (s.overflowX === "visible" && s.overflowY === "visible") continue;
-      const c = p.getBoundingClientRect();
-      const outX = r.right <= c.left || r.left >= c.right, outY = r.bottom <= c.top || r.top >= c.bottom;
-      // cut off for good on an axis that cannot scroll; reachable by scrolling on one that can
-      if ((outX && /hidden|clip/.test(s.overflowX)) || (outY && /hidden|clip/.test(s.overflowY))) return false;
-      if (outX || outY) scrolledAway = true;
-    }
-    const x = r.left + r.width / 2, y = r.top + r.height / 2;
-    if (scrolledAway || x < 0 || y < 0 || x >= vw || y >= vh) return true;  // cannot be hit-tested
-    const hit = document.elementFromPoint(x, y);
-    return !hit || hit === el || el.contains(hit) || hit.contains(el) || (el.tagName === "LABEL" && el.control === hit);
-  };
+  const visible = (el, r) => reach(el, r) === "";
   const native = (el) => {
     const tag = el.tagName;
     if (tag === "INPUT") return el.type !== "hidden";

@@ -65,8 +65,17 @@ TAG_ELEMENTS = """() => {
 }"""
 OURS_NUMBERED = """() => ((window.__owr && window.__owr.els) || []).slice(1)
   .map((el) => [el.getAttribute('data-bench-id'), el.tagName.toLowerCase()])"""
-EXPLAIN = (Path(__file__).resolve().parent / "explain_elements.js").read_text(encoding="utf-8")
-ACTIONABLE = (Path(__file__).resolve().parent / "actionable_elements.js").read_text(encoding="utf-8")
+
+
+def with_reach(name: str) -> str:
+    """A bench script `(args, reach) => ...` bound to bench/reach.js, callable as `(args) => ...`."""
+    here = Path(__file__).resolve().parent
+    script, reach = ((here / f).read_text(encoding="utf-8").strip() for f in (name, "reach.js"))
+    return f"(args) => ({script})(args, {reach})"
+
+
+EXPLAIN = with_reach("explain_elements.js")
+ACTIONABLE = with_reach("actionable_elements.js")
 INTERACTIVE_ROLES = ("button", "link", "textbox", "searchbox", "checkbox", "radio", "combobox", "listbox",
                      "slider", "spinbutton", "switch", "tab", "menuitem", "menuitemcheckbox", "menuitemradio",
                      "option", "treeitem")

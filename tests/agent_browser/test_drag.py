@@ -30,6 +30,10 @@ async def test_items_of_a_sortable_list_are_numbered_and_reordered(env, site_url
     lines = state.text.splitlines()
     assert [line.split('"')[1] for line in lines if "draggable" in line and "Letter" not in line] == \
         ["Cherry", "Apple", "Banana"]
+    # downwards: the drop lands past the target's middle, so the item goes after it
+    results = await env.execute([drag(number(state, '"Cherry"'), number(state, '"Banana"'))])
+    assert not results[0].error, results[0]
+    assert await text_of(env, "#fruits") == "Apple\nBanana\nCherry"
 
 
 async def test_drag_errors(env, site_url):
