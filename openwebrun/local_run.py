@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from openwebrun.agent.browser_env import BrowserEnv
+from openwebrun.agent.control import AutonomousControl
 from openwebrun.agent.llm.factory import build_llm
 from openwebrun.agent.loop import Agent
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from openwebrun.domain.models import OutputType, StepRecord, TaskResult, TaskSpec, Usage
+from openwebrun.domain.events import Event, StepRecorded
+from openwebrun.domain.models import OutputType, TaskResult, TaskSpec, Usage
 from openwebrun.settings import Settings
 
 
@@ -33,7 +35,10 @@ def build_spec(task: str, url: str | None, schema_file: str | None, csv_columns:
 
 
 def _progress(out: TextIO):
-    async def show(step: StepRecord) -> None:
+    def show(event: Event) -> None:
+        if not isinstance(event, StepRecorded):
+            return
+        step = event.step
         actions = ", ".join(_short(a) for a in step.actions) or "(none)"
         print(f"step {step.number}: {step.next_goal or step.thinking}".rstrip(), file=out, flush=True)
         print(f"  at {step.url}", file=out)
@@ -62,10 +67,10 @@ async def run_local(settings: Settings, spec: TaskSpec, out: TextIO = sys.stderr
             env = BrowserEnv(context, downloads_dir=Path(downloads),
                              navigation_timeout_ms=settings.navigation_timeout_ms)
             agent = Agent(build_llm(settings), prices=settings.prices, max_steps=settings.max_steps,
-                          vision=settings.vision, on_step=_progress(out))
+                          vision=settings.vision)
             try:
                 async with asyncio.timeout(spec.max_duration_ms / 1000):
-                    return await agent.run(spec, env, usage)
+                    return await agent.run(spec, env, usage, AutonomousControl(_progress(out)))
             except TimeoutError:
                 raise TaskFailure(ErrorCode.MAX_DURATION_EXCEEDED,
                                   f"The task exceeded {spec.max_duration_ms} ms.") from None

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     navigation_timeout_ms: int = Field(30_000, ge=1000)
 
     wait_window_s: float = Field(50.0, ge=0)
+    guardrail_timeout_s: float = Field(600.0, gt=0)  # how long a task waits for a person's answer
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
 

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Iterable
 from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
-from openwebrun.agent.actions.runner import run_batch
+from openwebrun.agent.actions.runner import Around, Handler, run_batch
 from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
 from openwebrun.agent.dom.scripts import DETACHED, RESOLVE, script
 from openwebrun.agent.dom.state_text import mask_secrets, render_state
@@ -50,6 +50,7 @@ class BrowserEnv:
         self.navigation_timeout_ms = navigation_timeout_ms
         self.secrets: list[str] = []
         self.set_secret_values(secret_values)
+        self.answers: list[str] = []  # people's answers to the agent: the model reads them, records never do
         self.visited_urls: list[VisitedUrl] = []
         self.downloads: list[DownloadedFile] = []
         self.page: Page | None = None  # type: ignore[assignment]  # set by the first tab
@@ -218,6 +219,19 @@ class BrowserEnv:
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)
 
+    def add_answer(self, value: str) -> None:
+        """A person's answer: masked in everything recorded (not in what the model reads)."""
+        self.answers = sorted({*self.answers, value} - {""}, key=len, reverse=True)
+
+    def mask_record(self, text: str) -> str:
+        """Masking for what is stored or returned: secret values and people's answers."""
+        return mask_secrets(self.mask(text), self.answers)
+
+    def element_line(self, index: Any) -> str:
+        """What the last state showed for element [index] ("" when there is none)."""
+        ref = self._refs.get(index) if isinstance(index, int) else None
+        return ref.line.strip() if ref is not None else ""
+
     def mark_stale(self, reason: str) -> None:
         self._stale = reason
 
@@ -254,11 +268,12 @@ class BrowserEnv:
             return -1
 
     # --- acting -----------------------------------------------------------------------
-    async def execute(self, actions: list[dict]) -> list[ActionResult]:
+    async def execute(self, actions: list[dict], around: Around | None = None,
+                      handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
         """Run a batch in order; stops after an error, done, or an action that changed the page."""
         self.check_alive()
         await self.ensure_page()
-        results = await run_batch(self, actions)
+        results = await run_batch(self, actions, around, handlers)
         self.check_alive()
         await self.wait_for_downloads(timeout=10.0)
         return results

@@ -5,21 +5,23 @@ import base64
 import json
 import logging
 from collections import Counter
-from typing import Any, Awaitable, Callable
+import contextlib
+from typing import Any, AsyncIterator, Callable
 
 from openwebrun.agent.actions.catalog import decision_schema
 from openwebrun.agent.browser_env import BrowserEnv
+from openwebrun.agent.control import AutonomousControl, Control
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
 from openwebrun.agent.output import check_output
 from openwebrun.agent.prompts import build_messages
 from openwebrun.domain.errors import ErrorCode, TaskFailure
+from openwebrun.domain.events import ActionTaken, AgentThought, StepRecorded
 from openwebrun.domain.models import StepRecord, TaskResult, TaskSpec, Usage
 from openwebrun.domain.pricing import cost_usd
 
 log = logging.getLogger(__name__)
 
-StepCallback = Callable[[StepRecord], Awaitable[None]]
 
 LLM_NOT_CONFIGURED_MESSAGE = (
     "No LLM is configured. Set OPENWEBRUN_MODEL (e.g. gpt-4o-mini) and OPENAI_API_KEY, or point "
@@ -36,26 +38,34 @@ READ_LIMIT = 20_000
 
 class Agent:
     def __init__(self, llm: LLMClient | None, *, prices: dict[str, tuple[float, float]], max_steps: int = 50,
-                 vision: bool = False, on_step: StepCallback | None = None, task_id: str = ""):
+                 vision: bool = False, task_id: str = ""):
         self.llm = llm
         self.prices = prices
         self.max_steps = max_steps
         self.vision = vision
-        self.on_step = on_step
         self.task_id = task_id
+        self.control: Control = AutonomousControl()
 
-    async def run(self, spec: TaskSpec, env: BrowserEnv, usage: Usage) -> TaskResult:
-        """Carry out `spec` in `env`, adding to `usage` as it goes. Raises TaskFailure."""
+    async def run(self, spec: TaskSpec, env: BrowserEnv, usage: Usage, control: Control | None = None) -> TaskResult:
+        """Carry out `spec` in `env`, adding to `usage` as it goes. Raises TaskFailure.
+
+        `control` is how people steer the task: checkpoints before each decision and action,
+        questions to a person, and where the agent's events go.
+        """
         if self.llm is None:
             raise TaskFailure(ErrorCode.LLM_NOT_CONFIGURED, LLM_NOT_CONFIGURED_MESSAGE)
+        self.control = control = control or self.control
         urls_mark, files_mark = len(env.visited_urls), len(env.downloads)
         if spec.starting_point:
+            await control.checkpoint()
             await env.goto(spec.starting_point)
         history: list[str] = []
         notes: list[str] = []
         seen: Counter[str] = Counter()
         output_attempts = 0
         for number in range(1, self.max_steps + 1):
+            await control.checkpoint()
+            notes.extend(control.human_notes())
             state = await env.observe()
             shot = await self._screenshot(env)
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
@@ -64,9 +74,13 @@ class Agent:
             decision, step = await self._decide(spec, messages, usage, number, state)
             step.screenshot = shot
             actions = decision.get("actions") or []
-            results = await env.execute(actions)
-            step.results = [r.error or r.message for r in results]
-            step.error = next((r.error for r in results if r.error), None)
+            control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
+                                      next_goal=env.mask_record(step.next_goal)))
+            results = await env.execute(actions, self._around(env, number), {"ask_human": self._ask_human})
+            if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
+                notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
+            step.results = [env.mask_record(r.error or r.message) for r in results]
+            step.error = next((env.mask_record(r.error) for r in results if r.error), None)
             await self._record(step)
             history.append(_history_line(number, decision, actions, results))
             notes.extend(f"Output of {a.get('action')}:\n{r.message[:READ_LIMIT]}"
@@ -134,8 +148,47 @@ class Agent:
             return None
 
     async def _record(self, step: StepRecord) -> None:
-        if self.on_step is not None:
-            await self.on_step(step)
+        self.control.emit(StepRecorded(step=step))
+
+    def _around(self, env: BrowserEnv, number: int):
+        """Each action waits at a checkpoint, holds the input lock, and is skipped when a person
+        took the browser over since the model decided (the page it decided on may be gone)."""
+        control = self.control
+        mark = control.interruptions
+
+        @contextlib.asynccontextmanager
+        async def around(action: dict[str, Any]) -> AsyncIterator[bool]:
+            async with control.acting():
+                if control.interruptions != mark:
+                    yield False
+                    return
+                if isinstance(action, dict):
+                    params = {k: v for k, v in action.items() if k != "action"}
+                    control.emit(ActionTaken(step=number, name=str(action.get("action")),
+                                             params=_masked_values(params, env.mask_record),
+                                             target=env.mask_record(env.element_line(action.get("index")))))
+                yield True
+        return around
+
+    async def _ask_human(self, env: BrowserEnv, params: dict[str, Any]) -> ActionResult:
+        """ask_human: wait (checkpoint-free: the clock stops) for a person's answer."""
+        question = env.mask_record(str(params.get("question") or ""))
+        answer = await self.control.ask_human(question, str(params.get("reason") or "other"))
+        env.add_answer(answer)
+        if not answer:
+            return ActionResult(message="The person did not answer but asked you to go on; the page may have "
+                                        "changed.", page_changed=True)
+        return ActionResult(message=f"The person answered: {answer}", page_changed=True)
+
+
+def _masked_values(value: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked_values(v, mask) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_values(v, mask) for v in value]
+    return value
 
 
 def _token_message(spec: TaskSpec, usage: Usage) -> str:

@@ -15,6 +15,8 @@ Answer with one JSON object: {"thinking": short reasoning, "next_goal": what thi
 Several actions in one step run in order until one changes the page.
 Rules: act only on what the page shows; if an action failed, try another way; never invent data.
 When the task is complete, or cannot be completed, use done with the final result.
+If only a person can give what you need (missing credentials, a one-time code, approval of a purchase,
+a choice the task leaves open, a captcha), use ask_human instead of guessing; the answer comes next step.
 
 Actions:
 """

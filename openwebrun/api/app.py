@@ -18,9 +18,11 @@ from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
+from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
+from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.settings import Settings
@@ -57,30 +59,22 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             log.warning("no LLM configured: tasks will fail with LLM_NOT_CONFIGURED (set OPENWEBRUN_MODEL)")
         pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
                            contexts_per_browser=settings.sessions_per_browser)
-        tasks: TaskService | None = None
-        sessions: SessionService | None = None
+        hub = EventHub()
 
         def agent_for(t: Task) -> Agent:
             return Agent(llm, prices=settings.prices, max_steps=settings.max_steps, vision=settings.vision,
-                         on_step=tasks.record_step, task_id=t.id)
+                         task_id=t.id)
 
-        async def task_finished(running) -> None:
-            await tasks.record_finished(running)
-
-        async def session_closed(session_id: str, reason: str) -> None:
-            try:
-                await sessions.record_closed(session_id, reason)
-            finally:
-                await files.release_session(session_id)
-
-        runtime = SessionRuntime(pool, max_sessions=settings.max_sessions, agent_factory=agent_for,
+        runtime = SessionRuntime(pool, hub=hub, max_sessions=settings.max_sessions, agent_factory=agent_for,
                                  downloads_root=settings.data_dir / "downloads",
                                  navigation_timeout_ms=settings.navigation_timeout_ms,
-                                 on_task_finished=task_finished, on_session_closed=session_closed)
-        tasks = TaskService(store, runtime, files)
-        sessions = SessionService(store, runtime, tasks, default_expires_ms=settings.session_expires_ms)
+                                 human_timeout_s=settings.guardrail_timeout_s)
+        recorder = StoreRecorder(store, files, hub)
+        recorder.start()
+        tasks = TaskService(store, runtime, files, recorder)
+        sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files)
+                                      files=files, hub=hub)
         try:
             await pool.start()
         except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
@@ -90,6 +84,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             yield
         finally:
             await runtime.close()
+            await recorder.close()
             await pool.close()
             await db.close()
 

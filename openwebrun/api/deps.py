@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from openwebrun.domain.models import Account
+from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
@@ -22,6 +23,7 @@ class Services:
     tasks: TaskService
     runtime: SessionRuntime
     files: FileService
+    hub: EventHub
 
 
 def services(request: Request) -> Services:

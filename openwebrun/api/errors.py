@@ -9,9 +9,28 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openwebrun.api.presenters import error_body
-from openwebrun.domain.errors import ApiError
+from openwebrun.domain.errors import Kind, Refused
 
 log = logging.getLogger(__name__)
+
+STATUS_OF_KIND = {
+    Kind.INVALID: 400, Kind.UNAUTHORIZED: 401, Kind.FORBIDDEN: 403, Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409, Kind.TOO_LARGE: 413, Kind.UNAVAILABLE: 503,
+}
+
+
+class ApiError(Exception):
+    """A request refused by the HTTP layer itself: status, message and stable code."""
+
+    def __init__(self, status: int, message: str, code: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def http_status(refused: Refused) -> int:
+    return STATUS_OF_KIND[refused.kind]
 
 
 def validation_message(errors: list[dict]) -> str:
@@ -31,6 +50,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.message, exc.code), status_code=exc.status)
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse(error_body(exc.message, exc.code), status_code=http_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

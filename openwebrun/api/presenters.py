@@ -77,18 +77,31 @@ def task_body(task: Task, base_url: str, *, start_call: bool) -> dict[str, Any]:
             body["completedAt"] = task.completed_at.isoformat().replace("+00:00", "Z")
         return body
     if task.status is TaskStatus.GUARDRAIL:
-        return {"success": True, **head, "type": "guardrail_trigger", "status": "guardrail", "pending": True,
-                "data": {"type": "human_input_needed", "value": task.guardrail or ""}, "usage": usage}
+        return {"success": True, **head, "type": "guardrail_trigger", "status": "guardrail", "pending": False,
+                "data": guardrail_data(task), "usage": usage}
     if start_call:
-        return {"success": True, **head, "status": "pending", "pending": True, "pollUrl": poll_url(base_url, task),
+        body = {"success": True, **head, "status": "pending", "pending": True, "pollUrl": poll_url(base_url, task),
                 "message": "Task still running. Poll GET /task/:sessionId/:taskId for result."}
-    return {"success": True, **head, "status": "running", "pending": True, "usage": usage}
+        if task.status is TaskStatus.QUEUED:
+            body["queued"] = True
+            body["message"] = "Task queued behind the running one. Poll GET /task/:sessionId/:taskId for result."
+        return body
+    status = "queued" if task.status is TaskStatus.QUEUED else "running"
+    return {"success": True, **head, "status": status, "pending": True, "usage": usage}
+
+
+def guardrail_data(task: Task) -> dict[str, Any]:
+    data = {"type": "human_input_needed", "value": task.guardrail or ""}
+    if task.guardrail_reason:
+        data["reason"] = task.guardrail_reason
+    return data
 
 
 def session_body(session: Session, initial: Task | None, base_url: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "success": True,
         "sessionId": session.id,
+        "socketURL": base_url,
         "streaming": {"dimensions": dict(STREAM_DIMENSIONS)},
         "initialPrompt": initial.spec.task_details if initial else "",
         "expiresIn": session.expires_in_ms,

@@ -1,7 +1,7 @@
 """Wire schemas of the native API (WebRun field names, camelCase) and their mapping to domain specs."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -93,4 +93,41 @@ class NewTaskMessage(TaskConfigIn):
 
 class StateMessage(Wire):
     actionType: Literal["state"]
-    newState: Literal["pause", "resume", "stop", "terminate"]
+    newState: Literal["pause", "resume", "stop", "terminate", "manual"]  # manual: an alias of takeOverControl
+
+
+class ControlAction(Wire):
+    type: Literal["takeOverControl", "releaseControl"]
+
+
+class PointAction(Wire):
+    type: Literal["CLICK", "DOUBLE_CLICK"]
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
+
+
+class TypeAction(Wire):
+    type: Literal["TYPE"]
+    text: str = Field(max_length=10_000)
+    humanLike: bool = False
+
+
+class KeyAction(Wire):
+    type: Literal["KEY_PRESS"]
+    key: str = Field(min_length=1, max_length=100)
+
+
+class InteractionMessage(Wire):
+    actionType: Literal["interaction"]
+    action: Annotated[ControlAction | PointAction | TypeAction | KeyAction, Field(discriminator="type")]
+
+
+class GuardrailMessage(Wire):
+    actionType: Literal["guardrail"]
+    taskDetails: str | None = Field(None, max_length=100_000)
+    prompt: str | None = Field(None, max_length=100_000)
+    newState: Literal["resume", "stop"] = "resume"
+
+    @property
+    def answer(self) -> str:
+        return (self.prompt if self.prompt is not None else self.taskDetails) or ""

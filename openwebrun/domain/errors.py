@@ -17,6 +17,8 @@ class ErrorCode(str, Enum):
     OUTPUT_INVALID = "OUTPUT_INVALID"
     TASK_NOT_COMPLETED = "TASK_NOT_COMPLETED"
     STOPPED = "STOPPED"
+    GUARDRAIL_TIMEOUT = "GUARDRAIL_TIMEOUT"
+    HUMAN_INPUT_UNAVAILABLE = "HUMAN_INPUT_UNAVAILABLE"
     SESSION_TERMINATED = "SESSION_TERMINATED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
@@ -30,11 +32,43 @@ class TaskFailure(Exception):
         self.message = message
 
 
-class ApiError(Exception):
-    """A request the API refuses: HTTP status, message and stable code."""
+class Kind(str, Enum):
+    """Why a request is refused, in domain terms; the API maps each kind to an HTTP status."""
 
-    def __init__(self, status: int, message: str, code: str):
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
+    UNAVAILABLE = "unavailable"
+
+
+# The kind of each refusal code; a code missing here is INVALID.
+CODE_KINDS: dict[str, Kind] = {
+    "UNAUTHORIZED": Kind.UNAUTHORIZED,
+    "SESSION_NOT_FOUND": Kind.UNAUTHORIZED,  # the reference answers 401 for unknown, ended or foreign sessions
+    "ACCOUNT_DEACTIVATED": Kind.FORBIDDEN,
+    "NOT_FOUND": Kind.NOT_FOUND,
+    "TASK_NOT_FOUND": Kind.NOT_FOUND,
+    "FILE_NOT_FOUND": Kind.NOT_FOUND,
+    "FILE_TOO_LARGE": Kind.TOO_LARGE,
+    "TASK_QUEUE_FULL": Kind.CONFLICT,
+    "NO_RUNNING_TASK": Kind.CONFLICT,
+    "TAKE_OVER_FIRST": Kind.CONFLICT,
+    "NO_OPEN_QUESTION": Kind.CONFLICT,
+    "NOT_PAUSED": Kind.CONFLICT,
+    "NOT_TAKEN_OVER": Kind.CONFLICT,
+    "NO_AVAILABLE_INSTANCES": Kind.UNAVAILABLE,
+    "BROWSER_UNAVAILABLE": Kind.UNAVAILABLE,
+}
+
+
+class Refused(Exception):
+    """A request a use case refuses: a stable code, a message, and its kind (from the code unless given)."""
+
+    def __init__(self, code: str, message: str, kind: Kind | None = None):
         super().__init__(message)
-        self.status = status
-        self.message = message
         self.code = code
+        self.message = message
+        self.kind = kind or CODE_KINDS.get(code, Kind.INVALID)

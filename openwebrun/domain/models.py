@@ -18,6 +18,7 @@ class OutputType(str, Enum):
 
 
 class TaskStatus(str, Enum):
+    QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
@@ -165,7 +166,8 @@ class Task:
     result: TaskResult | None = None
     error: str | None = None
     error_code: str | None = None
-    guardrail: str | None = None
+    guardrail: str | None = None  # the question the agent asked a person, while it waits
+    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other
     created_at: datetime = field(default_factory=utcnow)
     completed_at: datetime | None = None
 

@@ -1,29 +1,35 @@
-"""A session that is running now: its browser context, its agent environment, its current task."""
+"""A session that is running now: its browser context, its agent environment, its task and queue."""
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.async_api import BrowserContext
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
+from openwebrun.runtime.control import TaskControl
 
 
 @dataclass
 class RunningTask:
     task: Task
+    control: TaskControl
+    files: dict[str, Path] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    attention: asyncio.Event = field(default_factory=asyncio.Event)  # set while a person's answer is awaited
     job: asyncio.Task | None = None
     ending: bool = False  # the task is recording its end; it can no longer be cancelled
     stop_reason: tuple[ErrorCode, str] = (ErrorCode.STOPPED, "The task was stopped.")
 
     @property
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return self.control.clock.active_seconds
 
 
 @dataclass
@@ -35,6 +41,8 @@ class LiveSession:
     expires_in_ms: int
     last_activity: float = field(default_factory=time.monotonic)
     current: RunningTask | None = None
+    queue: deque[RunningTask] = field(default_factory=deque)
+    taken_over: bool = False  # a person holds the browser (also between tasks)
     closing: bool = False
 
     @property
@@ -45,4 +53,4 @@ class LiveSession:
         self.last_activity = time.monotonic()
 
     def idle_expired(self, now: float) -> bool:
-        return not self.busy and (now - self.last_activity) * 1000 >= self.expires_in_ms
+        return not self.busy and not self.queue and (now - self.last_activity) * 1000 >= self.expires_in_ms

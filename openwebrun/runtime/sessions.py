@@ -1,46 +1,71 @@
-"""The registry of live sessions: capacity, task start, stop, idle expiry, shutdown."""
+"""The registry of live sessions and the one door into them: `command(session_id, command)`.
+
+Capacity, opening and closing, the task queue, idle expiry and shutdown live here; what a task
+does while it runs is the agent's, steered through its TaskControl.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Callable
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.loop import Agent
 from openwebrun.browser.pool import BrowserPool
-from openwebrun.domain.errors import ErrorCode
-from openwebrun.domain.models import Task
-from openwebrun.runtime.errors import CapacityExceeded, SessionBusy, SessionGone
+from openwebrun.domain import commands as cmd
+from openwebrun.domain.errors import ErrorCode, Refused
+from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
+from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.runtime.control import TaskControl
+from openwebrun.runtime.errors import CapacityExceeded
+from openwebrun.runtime.events import EventHub
+from openwebrun.runtime.live_input import send_input
 from openwebrun.runtime.live_session import LiveSession, RunningTask
 from openwebrun.runtime.task_runner import run_task
 
 log = logging.getLogger(__name__)
 
 AgentFactory = Callable[[Task], Agent]
-TaskFinished = Callable[[RunningTask], Awaitable[None]]
-SessionClosed = Callable[[str, str], Awaitable[None]]
+MAX_QUEUE = 5
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What can be told about a live session without handing it out."""
+
+    id: str
+    account_id: str
+    state: str  # idle, running, paused, taken_over, waiting_human
+    task_id: str | None
+    queued: int
+    url: str
+
+
+def session_not_found() -> Refused:
+    return Refused("SESSION_NOT_FOUND", "Session not found or unauthorized.")
 
 
 class SessionRuntime:
-    def __init__(self, pool: BrowserPool, *, max_sessions: int, agent_factory: AgentFactory,
-                 downloads_root: Path, navigation_timeout_ms: int,
-                 on_task_finished: TaskFinished, on_session_closed: SessionClosed,
-                 expiry_interval_s: float = 1.0):
+    def __init__(self, pool: BrowserPool, *, hub: EventHub, max_sessions: int, agent_factory: AgentFactory,
+                 downloads_root: Path, navigation_timeout_ms: int, human_timeout_s: float = 600.0,
+                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0):
         self.pool = pool
+        self.hub = hub
         self.max_sessions = max_sessions
         self.agent_factory = agent_factory
         self.downloads_root = downloads_root
         self.navigation_timeout_ms = navigation_timeout_ms
-        self.on_task_finished = on_task_finished
-        self.on_session_closed = on_session_closed
+        self.human_timeout_s = human_timeout_s
+        self.max_queue = max_queue
         self.expiry_interval_s = expiry_interval_s
         self._sessions: dict[str, LiveSession] = {}
         self._opening = 0
         self._tasks: dict[str, RunningTask] = {}
         self._reaper: asyncio.Task | None = None
-        self._closers: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task] = set()
 
     # --- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -53,14 +78,14 @@ class SessionRuntime:
         for session_id in list(self._sessions):
             await self.close_session(session_id, "server_shutdown",
                                      (ErrorCode.SESSION_TERMINATED, "The server shut down."))
-        await asyncio.gather(*self._closers, return_exceptions=True)
+        await asyncio.gather(*self._background, return_exceptions=True)
 
     # --- sessions ----------------------------------------------------------------
     @property
     def free_slots(self) -> int:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
-    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> LiveSession:
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> None:
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
@@ -74,15 +99,33 @@ class SessionRuntime:
                 raise
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms)
-            live = LiveSession(session_id, account_id, context, env, expires_in_ms)
-            self._sessions[session_id] = live
+            self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
         finally:
             self._opening -= 1
-        return live
 
-    def get(self, session_id: str) -> LiveSession | None:
+    def _live(self, session_id: str) -> LiveSession | None:
         live = self._sessions.get(session_id)
         return None if live is None or live.closing else live
+
+    def owner(self, session_id: str) -> str | None:
+        """The account of a live session; None when it is unknown or has ended."""
+        live = self._live(session_id)
+        return live.account_id if live else None
+
+    def info(self, session_id: str) -> SessionInfo | None:
+        live = self._live(session_id)
+        if live is None:
+            return None
+        current = live.current if live.busy else None
+        state = "idle" if current is None else current.control.state
+        if current is None and live.taken_over:
+            state = "taken_over"
+        page = live.env.page
+        return SessionInfo(live.id, live.account_id, state, current.task.id if current else None,
+                           len(live.queue), page.url if page is not None and not page.is_closed() else "")
+
+    def sessions(self) -> list[SessionInfo]:
+        return [info for sid in list(self._sessions) if (info := self.info(sid)) is not None]
 
     async def close_session(self, session_id: str, reason: str,
                             stop: tuple[ErrorCode, str] = (ErrorCode.SESSION_TERMINATED, "The session was terminated.")) -> bool:
@@ -91,42 +134,144 @@ class SessionRuntime:
             return False
         live.closing = True
         try:
+            while live.queue:
+                self._drop_queued(live.queue.popleft(), stop)
             if live.busy:
                 await self._stop(live.current, stop)
             live.env.close()
             await self.pool.release(live.context)
         finally:
             self._sessions.pop(session_id, None)
-            try:
-                await self.on_session_closed(session_id, reason)
-            except Exception:
-                log.exception("could not record the end of session %s", session_id)
+            self.hub.publish(SessionClosed(session_id=session_id, reason=reason))
         return True
+
+    # --- the door ----------------------------------------------------------------
+    async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:
+        """Apply `command` to the live session; Refused (with a code) when it cannot be done."""
+        live = self._live(session_id)
+        if live is None:
+            raise session_not_found()
+        live.touch()
+        current = live.current if live.busy else None
+        match command:
+            case cmd.NewTask():
+                return self._new_task(live, command)
+            case cmd.Terminate():
+                await self.close_session(session_id, command.reason)
+            case cmd.Pause():
+                self._running(current, "pause").control.pause()
+            case cmd.Resume():
+                control = self._running(current, "resume").control
+                if not control.resume() and control.question is not None and not control.taken_over:
+                    control.answer("")  # resume while the agent waits for a person: go on without an answer
+            case cmd.Stop():
+                await self._stop(self._running(current, "stop"), (ErrorCode.STOPPED, "The task was stopped on request."))
+            case cmd.TakeOver():
+                self._take_over(live, current)
+            case cmd.Release():
+                self._release(live, current)
+            case cmd.Input():
+                if current is not None and not current.control.taken_over:
+                    raise Refused("TAKE_OVER_FIRST", "The agent is running a task: send takeOverControl first, "
+                                                     "then your input, then releaseControl.")
+                await send_input(live.env, command, current.control if current else None)
+            case cmd.Answer():
+                await self._answer(current, command)
+        return cmd.CommandOutcome(task_id=current.task.id if current else None)
+
+    def _running(self, current: RunningTask | None, verb: str) -> RunningTask:
+        if current is None:
+            raise Refused("NO_RUNNING_TASK", f"No task is running in this session: nothing to {verb}.")
+        return current
+
+    def _take_over(self, live: LiveSession, current: RunningTask | None) -> None:
+        live.taken_over = True
+        if current is not None:
+            current.control.take_over()
+        else:
+            self.hub.publish(ControlTaken(session_id=live.id))
+
+    def _release(self, live: LiveSession, current: RunningTask | None) -> None:
+        live.taken_over = False
+        if current is not None:
+            current.control.release()
+        else:
+            self.hub.publish(ControlReleased(session_id=live.id))
+
+    async def _answer(self, current: RunningTask | None, answer: cmd.Answer) -> None:
+        if current is None or current.control.question is None:
+            raise Refused("NO_OPEN_QUESTION", "The agent is not waiting for an answer in this session.")
+        if answer.resume:
+            current.control.answer(answer.text)
+        else:
+            await self._stop(current, (ErrorCode.STOPPED, "The task was stopped at the agent's question."))
 
     # --- tasks -------------------------------------------------------------------
-    def start_task(self, live: LiveSession, task: Task, files: dict[str, Path] | None = None) -> RunningTask:
-        if live.closing:
-            raise SessionGone()
-        if live.busy:
-            raise SessionBusy()
-        live.env.set_files(files or {})
+    def _new_task(self, live: LiveSession, command: cmd.NewTask) -> cmd.CommandOutcome:
+        task = command.task
+        running = RunningTask(task, TaskControl(live.id, task.id, publish=self.hub.publish,
+                                                human_timeout_s=self.human_timeout_s,
+                                                on_question=self._on_question(task.id)),
+                              files={name: Path(path) for name, path in command.files.items()})
+        if live.busy or live.queue:
+            if len(live.queue) >= self.max_queue:
+                raise Refused("TASK_QUEUE_FULL", f"{self.max_queue} tasks already wait in this session's queue; "
+                                                 "wait for one to finish or stop the running task.")
+            task.status = TaskStatus.QUEUED
+            live.queue.append(running)
+            self._tasks[task.id] = running
+            running.control.emit(TaskQueued(position=len(live.queue)))
+            return cmd.CommandOutcome(task_id=task.id, queued=True, position=len(live.queue))
+        self._start(live, running)
+        return cmd.CommandOutcome(task_id=task.id)
+
+    def _on_question(self, task_id: str) -> Callable[[str | None, str], None]:
+        """The task waits for a person (question) or goes on (None): its status follows."""
+        def asked(question: str | None, reason: str) -> None:
+            running = self._tasks.get(task_id)
+            if running is None or running.ending:
+                return
+            running.task.guardrail = question
+            running.task.guardrail_reason = reason or None
+            if question is None:
+                running.task.status = TaskStatus.RUNNING
+                running.attention.clear()
+            else:
+                running.task.status = TaskStatus.GUARDRAIL
+                running.attention.set()
+        return asked
+
+    def _start(self, live: LiveSession, running: RunningTask) -> None:
+        task = running.task
+        if live.taken_over:
+            running.control.take_over(announce=False)
+        live.env.set_files(running.files)
         live.env.set_secret_values(v for entry in task.spec.secrets for v in entry.fields.values())
-        running = RunningTask(task)
         live.current = running
-        live.touch()
         self._tasks[task.id] = running
-        running.job = asyncio.create_task(run_task(live, running, self.agent_factory(task), self._finished(live)),
-                                          name=f"task-{task.id}")
-        return running
+        running.job = asyncio.create_task(
+            run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r)), name=f"task-{task.id}")
 
-    def running(self, task_id: str) -> RunningTask | None:
-        return self._tasks.get(task_id)
+    def task(self, task_id: str) -> Task | None:
+        """A task this runtime holds (queued or running), as it stands; None once it has ended."""
+        running = self._tasks.get(task_id)
+        if running is None:
+            return None
+        if running.task.status is TaskStatus.RUNNING:
+            running.task.usage.compute_time = round(running.elapsed, 3)
+        return running.task
 
-    async def stop_task(self, live: LiveSession) -> bool:
-        if not live.busy:
-            return False
-        await self._stop(live.current, (ErrorCode.STOPPED, "The task was stopped on request."))
-        return True
+    async def wait(self, task_id: str, timeout_s: float) -> None:
+        """Until the task ended, asks a person, or `timeout_s` passed."""
+        running = self._tasks.get(task_id)
+        if running is None:
+            return
+        waits = [asyncio.ensure_future(running.finished.wait()), asyncio.ensure_future(running.attention.wait())]
+        try:
+            await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
     async def _stop(self, running: RunningTask | None, reason: tuple[ErrorCode, str]) -> None:
         if running is None or running.job is None:
@@ -136,21 +281,30 @@ class SessionRuntime:
             running.job.cancel()
         await running.finished.wait()
 
-    def _finished(self, live: LiveSession):
-        async def finished(running: RunningTask) -> None:
-            try:
-                await self.on_task_finished(running)
-            finally:
-                self._tasks.pop(running.task.id, None)
-                if running.task.spec.terminate_on_completion and not live.closing:
-                    closer = asyncio.create_task(self._close_after(running, live.id))
-                    self._closers.add(closer)
-                    closer.add_done_callback(self._closers.discard)
-        return finished
+    def _drop_queued(self, running: RunningTask, reason: tuple[ErrorCode, str]) -> None:
+        task = running.task
+        task.status, task.error_code, task.error = TaskStatus.FAILED, reason[0].value, reason[1]
+        task.completed_at = utcnow()
+        self._tasks.pop(task.id, None)
+        running.finished.set()
+        running.control.emit(TaskFinished(task=task))
 
-    async def _close_after(self, running: RunningTask, session_id: str) -> None:
-        await running.finished.wait()
-        await self.close_session(session_id, "task_completed")
+    def _ended(self, live: LiveSession, running: RunningTask) -> None:
+        """After a task: close the session (terminateOnCompletion) or start the next queued task."""
+        self._tasks.pop(running.task.id, None)
+        if live.current is running:
+            live.current = None
+        if live.closing:
+            return
+        if running.task.spec.terminate_on_completion:
+            self._spawn(self.close_session(live.id, "task_completed"))
+        elif live.queue:
+            self._start(live, live.queue.popleft())
+
+    def _spawn(self, work) -> None:
+        job = asyncio.ensure_future(work)
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
 
     # --- expiry ------------------------------------------------------------------
     async def _expire_idle(self) -> None:

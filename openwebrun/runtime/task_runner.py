@@ -3,32 +3,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from typing import Callable
 
 from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.loop import Agent
 from openwebrun.domain.errors import ErrorCode, TaskFailure
+from openwebrun.domain.events import TaskFinished, TaskStarted
 from openwebrun.domain.models import TaskStatus, utcnow
 from openwebrun.runtime.live_session import LiveSession, RunningTask
 
 log = logging.getLogger(__name__)
 
-TaskCallback = Callable[[RunningTask], Awaitable[None]]
 
+async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
+                   on_end: Callable[[RunningTask], None]) -> None:
+    """The body of a task's asyncio job; cancelling the job stops the task (code from `stop_reason`).
 
-async def run_task(live: LiveSession, running: RunningTask, agent: Agent, on_finished: TaskCallback) -> None:
-    """The body of a task's asyncio job; cancelling the job stops the task (code from `stop_code`)."""
+    The task's clock is its control's: maxDuration counts only the time the agent may act.
+    """
     task = running.task
+    control = running.control
+    task.status = TaskStatus.RUNNING
     try:
-        async with asyncio.timeout(task.spec.max_duration_ms / 1000):
-            task.result = await agent.run(task.spec, live.env, task.usage)
+        control.emit(TaskStarted(task_details=task.spec.task_details))
+        async with asyncio.timeout(task.spec.max_duration_ms / 1000) as clock:
+            control.clock.attach(clock)
+            task.result = await agent.run(task.spec, live.env, task.usage, control)
         task.status = TaskStatus.COMPLETED
     except TimeoutError:
         _fail(running, ErrorCode.MAX_DURATION_EXCEEDED,
               f"The task exceeded its maxDuration of {task.spec.max_duration_ms} ms and was stopped.")
     except TaskFailure as failure:
-        _fail(running, failure.code, failure.message)
+        _fail(running, failure.code, live.env.mask(failure.message))
     except asyncio.CancelledError:
         _fail(running, *running.stop_reason)
     except PlaywrightError as exc:
@@ -36,21 +43,19 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent, on_fin
             _fail(running, ErrorCode.BROWSER_CRASHED, "The browser of this session crashed.")
         else:
             log.exception("browser error in task %s", task.id)
-            _fail(running, ErrorCode.INTERNAL_ERROR, f"Browser error: {exc}")
+            _fail(running, ErrorCode.INTERNAL_ERROR, live.env.mask(f"Browser error: {exc}"))
     except Exception as exc:  # the task fails, the server keeps serving
         log.exception("task %s failed unexpectedly", task.id)
-        _fail(running, ErrorCode.INTERNAL_ERROR, f"Internal error: {exc}")
+        _fail(running, ErrorCode.INTERNAL_ERROR, live.env.mask(f"Internal error: {exc}"))
     finally:
         running.ending = True  # from here on a stop request waits instead of cancelling
         task.usage.compute_time = round(running.elapsed, 3)
         task.completed_at = utcnow()
+        task.guardrail = None
         live.touch()
-        try:
-            await on_finished(running)
-        except Exception:
-            log.exception("could not record the end of task %s", task.id)
-        finally:
-            running.finished.set()
+        control.emit(TaskFinished(task=task))
+        running.finished.set()
+        on_end(running)
 
 
 def _fail(running: RunningTask, code: ErrorCode, message: str) -> None:

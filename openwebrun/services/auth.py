@@ -1,7 +1,7 @@
 """API keys: authenticating requests and the first admin key."""
 from __future__ import annotations
 
-from openwebrun.domain.errors import ApiError
+from openwebrun.domain.errors import Refused
 from openwebrun.domain.models import Account
 from openwebrun.store.repositories import Store
 
@@ -13,16 +13,16 @@ class AuthService:
     async def authenticate(self, authorization: str | None) -> Account:
         """401 for a missing or unknown key, 403 for a deactivated account."""
         if not authorization:
-            raise ApiError(401, "Missing API key: send 'Authorization: Bearer <key>'.", "UNAUTHORIZED")
+            raise Refused("UNAUTHORIZED", "Missing API key: send 'Authorization: Bearer <key>'.")
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise ApiError(401, "Malformed Authorization header: expected 'Bearer <key>'.", "UNAUTHORIZED")
+            raise Refused("UNAUTHORIZED", "Malformed Authorization header: expected 'Bearer <key>'.")
         found = await self.store.keys.authenticate(key.strip())
         if found is None:
-            raise ApiError(401, "Invalid API key.", "UNAUTHORIZED")
+            raise Refused("UNAUTHORIZED", "Invalid API key.")
         _key, account = found
         if not account.active:
-            raise ApiError(403, "Account deactivated.", "ACCOUNT_DEACTIVATED")
+            raise Refused("ACCOUNT_DEACTIVATED", "Account deactivated.")
         return account
 
     async def bootstrap(self, configured_key: str | None) -> str | None:

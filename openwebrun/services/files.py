@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from openwebrun.domain.errors import ApiError
+from openwebrun.domain.errors import Kind, Refused
 from openwebrun.domain.filenames import safe_filename, unique_names
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, StoredFile, Task
@@ -36,9 +36,8 @@ class Upload:
     stream: BinaryIO
 
 
-def too_large(limit: int) -> ApiError:
-    return ApiError(413, f"The upload is larger than the limit of {limit} bytes (all files together).",
-                    "FILE_TOO_LARGE")
+def too_large(limit: int) -> Refused:
+    return Refused("FILE_TOO_LARGE", f"The upload is larger than the limit of {limit} bytes (all files together).")
 
 
 def media_type(declared: str | None, name: str) -> str:
@@ -73,8 +72,7 @@ class FileService:
     async def upload(self, account: Account, uploads: list[Upload]) -> list[StoredFile]:
         """Store every file of one request, or none (413 when they are too large together)."""
         if not uploads:
-            raise ApiError(400, "No file in the request: send multipart/form-data with one or more `file` parts.",
-                           "VALIDATION_ERROR")
+            raise Refused("VALIDATION_ERROR", "No file in the request: send multipart/form-data with one or more `file` parts.")
         sizes = [await asyncio.to_thread(_size, u.stream) for u in uploads]
         if sum(sizes) > self.max_upload_bytes:
             raise too_large(self.max_upload_bytes)
@@ -96,11 +94,11 @@ class FileService:
         """The caller's own file and where its content is; 404 for unknown or someone else's."""
         file = await self.store.files.get(file_id)
         if file is None or file.account_id != account.id:
-            raise ApiError(404, "File not found.", "FILE_NOT_FOUND")
+            raise Refused("FILE_NOT_FOUND", "File not found.")
         path = self.blobs.path(file.sha256)
         if not path.is_file():
             log.error("file %s: its content %s is missing from the blob store", file.id, file.sha256)
-            raise ApiError(404, "File not found: its content is no longer stored.", "FILE_NOT_FOUND")
+            raise Refused("FILE_NOT_FOUND", "File not found: its content is no longer stored.")
         return file, path
 
     # --- attachments -------------------------------------------------------------------
@@ -114,8 +112,8 @@ class FileService:
             else:
                 found.append(file)
         if unknown:
-            raise ApiError(400, f"Unknown file id(s): {', '.join(unknown)}. Upload files with POST /files/upload "
-                           "first; a file id works only with the API key of its account.", "FILE_NOT_FOUND")
+            raise Refused("FILE_NOT_FOUND", f"Unknown file id(s): {', '.join(unknown)}. Upload files with POST /files/upload "
+                           "first; a file id works only with the API key of its account.", Kind.INVALID)
         return found
 
     async def attach(self, account: Account, session_id: str, task_id: str, file_ids: list[str]) -> dict[str, Path]:

@@ -63,6 +63,15 @@ def act(*actions: dict, goal: str = "act") -> dict:
     return {"thinking": "working", "next_goal": goal, "actions": list(actions)}
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 30, interval: float = 0.1) -> None:
+    """Until `condition()` holds (checked every `interval`); AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
 def poll_until_finished(client: httpx.Client, session_id: str, task_id: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

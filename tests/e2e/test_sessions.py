@@ -10,18 +10,21 @@ import pytest
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories import Store
-from tests.e2e.conftest import act, done, script, send_task, terminate
+from tests.e2e.conftest import act, done, script, send_task, terminate, wait_until
 from tests.support.servers import alive, descendants
 
 
 def test_terminate_fails_the_running_task(make_server, llm, site):
-    server = make_server(OPENWEBRUN_WAIT_WINDOW_S="0.5")
-    slow = script(llm, [{"delay": 1, **act({"action": "wait", "seconds": 1})}])
+    server = make_server(OPENWEBRUN_WAIT_WINDOW_S="0")
+    slow = script(llm, [{"gate": "terminate-held", **act({"action": "wait", "seconds": 1})}])
+    gate = llm.gate("terminate-held")
     with server.client() as client:
         start = client.post("/start/start-session", json={"initialTask": {"taskDetails": f"long {slow}",
                                                                            "startingPoint": f"{site}/list.html"}}).json()
         assert start["status"] == "pending", start
+        gate.wait_arrived()
         assert terminate(client, start["sessionId"]).status_code == 200
+        gate.release()
         body = client.get(f"/task/{start['sessionId']}/{start['taskId']}").json()
         assert body["status"] == "failed" and body["code"] == "SESSION_TERMINATED", body
         again = terminate(client, start["sessionId"])
@@ -29,14 +32,16 @@ def test_terminate_fails_the_running_task(make_server, llm, site):
 
 
 def test_stop_fails_task_but_keeps_session(api, llm, site):
-    slow = script(llm, [{"delay": 1, **act({"action": "wait", "seconds": 1})}])
+    slow = script(llm, [{"gate": "stop-held", **act({"action": "wait", "seconds": 1})}])
+    gate = llm.gate("stop-held")
     session_id = api.post("/start/start-session", json={}).json()["sessionId"]
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(send_task, api, session_id, f"loop {slow}")
-        time.sleep(1.5)
+        gate.wait_arrived()
         stop = api.post("/start/send-message", json={"sessionId": session_id,
                                                      "message": {"actionType": "state", "newState": "stop"}})
         assert stop.status_code == 200
+        gate.release()
         body = first.result(30).json()
     assert body["status"] == "failed" and body["code"] == "STOPPED", body
     ok = script(llm, [done("after stop")])
@@ -49,8 +54,8 @@ def test_idle_session_expires(api):
     free_before = api.get("/start/health").json()["instanceCount"]
     session_id = api.post("/start/start-session", json={"expiresIn": 1500}).json()["sessionId"]
     assert api.get("/start/health").json()["instanceCount"] == free_before - 1
-    time.sleep(4)
-    assert api.get("/start/health").json()["instanceCount"] == free_before  # its slot is free again
+    # its slot is free again
+    wait_until(lambda: api.get("/start/health").json()["instanceCount"] == free_before, timeout=15)
     response = terminate(api, session_id)
     assert response.status_code == 401
 
@@ -60,8 +65,7 @@ def test_default_expiry_comes_from_settings(make_server):
     with server.client() as client:
         body = client.post("/start/start-session", json={}).json()
         assert body["expiresIn"] == 1200
-        time.sleep(3.5)
-        assert terminate(client, body["sessionId"]).status_code == 401
+        wait_until(lambda: terminate(client, body["sessionId"]).status_code == 401, timeout=15)
 
 
 def test_capacity_limit_answers_503(make_server):

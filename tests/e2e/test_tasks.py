@@ -1,10 +1,14 @@
 """Tasks end to end over HTTP: real server process, real Chromium, scripted LLM."""
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
-
-from tests.e2e.conftest import act, done, script, send_task, terminate
+from tests.e2e.conftest import (
+    act,
+    done,
+    poll_until_finished,
+    script,
+    send_task,
+    terminate,
+)
 
 
 def test_run_task_fills_form_and_returns_confirmation(api, llm, site):
@@ -74,16 +78,34 @@ def test_agent_reports_failure_when_it_gives_up(api, llm, site):
     assert body["code"] == "TASK_NOT_COMPLETED" and body["error"] == "The page has no price."
 
 
-def test_newtask_while_running_is_refused(api, llm, site):
-    slow = script(llm, [{"delay": 3, **done("slow done")}])
-    session_id = api.post("/start/start-session", json={}).json()["sessionId"]
-    with ThreadPoolExecutor(1) as pool:
-        first = pool.submit(send_task, api, session_id, f"slow {slow}")
-        time.sleep(1.0)
-        second = send_task(api, session_id, f"second {slow}")
-        assert second.status_code == 409 and second.json()["code"] == "TASK_RUNNING"
-        assert first.result(30).json()["data"]["message"] == "slow done"
-    terminate(api, session_id)
+def test_newtask_while_running_is_queued_and_runs_after(make_server, llm, site):
+    server = make_server(OPENWEBRUN_WAIT_WINDOW_S="0")
+    first = script(llm, [{"gate": "queue-first", **done("first done")}])
+    then = script(llm, [done("second done")])
+    gate = llm.gate("queue-first")
+    with server.client() as api:
+        session_id = api.post("/start/start-session", json={}).json()["sessionId"]
+        running = send_task(api, session_id, f"first {first}").json()
+        gate.wait_arrived()
+        queued = send_task(api, session_id, f"second {then}")
+        assert queued.status_code == 200, queued.text
+        body = queued.json()
+        assert body["status"] == "pending" and body["pending"] is True and body["queued"] is True, body
+        assert body["pollUrl"].endswith(f"/task/{session_id}/{body['taskId']}")
+        poll = api.get(f"/task/{session_id}/{body['taskId']}").json()
+        assert poll["status"] == "queued" and poll["pending"] is True, poll
+        for _ in range(4):  # the queue holds five
+            assert send_task(api, session_id, f"more {then}").status_code == 200
+        full = send_task(api, session_id, f"too many {then}")
+        assert full.status_code == 409 and full.json()["code"] == "TASK_QUEUE_FULL", full.text
+        assert not llm.requests_for(then.split(":")[1])  # nothing queued has started
+        gate.release()
+        assert poll_until_finished(api, session_id, running["taskId"])["data"]["message"] == "first done"
+        second = poll_until_finished(api, session_id, body["taskId"])
+        assert second["status"] == "completed" and second["data"]["message"] == "second done"
+        first_request = llm.requests_for(first.split(":")[1])
+        assert len(first_request) == 1  # the first task was not asked again
+        terminate(api, session_id)
 
 
 def test_unknown_task_poll_is_404(api):

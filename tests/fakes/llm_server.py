@@ -10,7 +10,9 @@ A script is a list of steps. Each request picks the script whose name appears (a
 - {"delay": 2.5, ...}: sleep first, then answer the rest of the step;
 - {"usage": [in, out], ...}: report these token counts (default: estimated);
 - {"headers": {"Retry-After": "1"}, ...}: extra response headers (with "status");
-- {"tool_raw": "text"}: a tool call whose arguments string is that text verbatim.
+- {"tool_raw": "text"}: a tool call whose arguments string is that text verbatim;
+- {"gate": "name", ...}: hold the answer until the test opens the gate (`llm.gate("name")`
+  gives the Gate: `wait_arrived(timeout)` for the request to reach it, `release()` to answer).
 
 A request shape can be refused with HTTP 400 without using up a step, to mimic servers that
 lack a feature: `ScriptedLLM(rejects={"json_schema"})` for every script, or
@@ -45,6 +47,31 @@ def request_shapes(body: dict[str, Any]) -> set[str]:
     return shapes
 
 
+class Gate:
+    """A held answer: the test waits for the request to arrive, then releases it."""
+
+    def __init__(self) -> None:
+        self.arrivals = 0
+        self._arrived = threading.Condition()
+        self._open = threading.Event()
+
+    def arrive(self) -> None:
+        with self._arrived:
+            self.arrivals += 1
+            self._arrived.notify_all()
+
+    def wait_arrived(self, timeout: float = 30, count: int = 1) -> None:
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self.arrivals >= count, timeout):
+                raise AssertionError(f"no request reached the gate within {timeout}s")
+
+    def release(self) -> None:
+        self._open.set()
+
+    def hold(self, timeout: float = 120) -> None:
+        self._open.wait(timeout)
+
+
 class ScriptedLLM:
     path_suffix = "/chat/completions"  # POSTs elsewhere get 404
 
@@ -55,6 +82,7 @@ class ScriptedLLM:
         self.script_rejects: dict[str, set[str]] = {}
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.gates: dict[str, Gate] = {}
         self._server: ThreadingHTTPServer | None = None
 
     # --- scripting -------------------------------------------------------------
@@ -64,6 +92,10 @@ class ScriptedLLM:
             self.cursor[name] = 0
             self.script_rejects[name] = set(rejects)
         return f"script:{name}"
+
+    def gate(self, name: str) -> Gate:
+        with self.lock:
+            return self.gates.setdefault(name, Gate())
 
     def requests_for(self, name: str) -> list[dict[str, Any]]:
         tag = f"script:{name}"
@@ -131,6 +163,10 @@ class ScriptedLLM:
                     self._send(404, llm.render_error(404, f"no route {self.path}"))
                     return
                 step = llm._next_step(body)
+                if "gate" in step:
+                    gate = llm.gate(step["gate"])
+                    gate.arrive()
+                    gate.hold()
                 if "delay" in step:
                     time.sleep(float(step["delay"]))
                 if "status" in step:
@@ -192,7 +228,7 @@ def resolve_finds(value: Any, page: str) -> Any:
     return value
 
 
-STEP_KEYS = ("delay", "usage", "raw", "tool_raw", "headers")
+STEP_KEYS = ("delay", "usage", "raw", "tool_raw", "headers", "gate")
 
 
 def step_decision(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 MAX_WAIT_S = 10
+ASK_REASONS = ("credentials", "code", "choice", "confirmation", "captcha", "other")
 
 STR = {"type": "string"}
 INDEX = {"type": "integer"}  # an element number [n]; the system prompt explains them
@@ -56,6 +57,8 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in [
                "answer the open JS alert/confirm/prompt; text for prompts", optional=("text",)),
     ActionSpec("wait_for", {"what": {"type": "string", "enum": ["navigation", "network_idle"]}},
                f"at most {MAX_WAIT_S} s, for a page load or a quiet network"),
+    ActionSpec("ask_human", {"question": STR, "reason": {"type": "string", "enum": list(ASK_REASONS)}},
+               "ask the person and wait for the answer"),
     ActionSpec("done", {"success": {"type": "boolean"}, "result": ANY_RESULT},
                "finish; success=false if impossible; result = the answer"),
 ]}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from playwright.async_api import Error as PlaywrightError
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 Handler = Callable[["BrowserEnv", dict[str, Any]], Awaitable[ActionResult]]
 
 HANDLERS: dict[str, Handler] = {**element_actions.HANDLERS, **page_actions.HANDLERS, **tab_actions.HANDLERS}
+# Around each action: a context manager that yields False when the batch must stop before it.
+Around = Callable[[dict[str, Any]], AbstractAsyncContextManager[bool]]
 # Actions that always leave a different page (or tab) behind.
 CHANGES_PAGE = {"navigate", "go_back", "open_tab", "switch_tab", "close_tab", "dialog"}
 # Actions allowed while a JS dialog blocks the active tab.
@@ -25,14 +28,22 @@ ACTION_S = 20.0  # bound of one non-navigating action
 WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2, "drag": 0.2}
 
 
-async def run_batch(env: "BrowserEnv", actions: list[dict]) -> list[ActionResult]:
+async def run_batch(env: "BrowserEnv", actions: list[dict], around: Around | None = None,
+                    handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
+    """Run `actions` in order; `around` guards each one, `handlers` add actions the env cannot run itself."""
     results: list[ActionResult] = []
     if not isinstance(actions, list) or not actions:
         return [ActionResult(error="no actions given: send at least one action")]
     i = 0
     while i < len(actions):
         pause = _folded_wait(actions[i], actions[i + 1] if i + 1 < len(actions) else None)
-        done = await run_one(env, actions[i], pause)
+        if around is None:
+            done = await run_one(env, actions[i], pause, handlers)
+        else:
+            async with around(actions[i]) as go:
+                if not go:
+                    break
+                done = await run_one(env, actions[i], pause, handlers)
         results.extend(done)
         i += len(done)
         if any(r.error or r.done or r.page_changed for r in done):
@@ -50,13 +61,16 @@ def _folded_wait(action: Any, after: Any) -> dict | None:
     return None
 
 
-async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None) -> list[ActionResult]:
+async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None,
+                  handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
     """Run `action`; with `pause` (a wait that follows it) run that too and return both results."""
     problem = check_action(action)
     if problem:
         return [ActionResult(error=problem)]
     name = action["action"]
     params = {k: v for k, v in action.items() if k != "action"}
+    if handlers and name in handlers:
+        return [await handlers[name](env, params)]
     if env.page in env.dialogs and name not in DIALOG_SAFE:
         return [ActionResult(error="a JavaScript dialog is open: answer it with the dialog action first")]
     page_before, tabs_before, commits_before = env.page, len(env.open_pages()), env.nav_commits

@@ -9,9 +9,9 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
+from openwebrun.api.errors import ApiError
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.presenters import uploaded_body
-from openwebrun.domain.errors import ApiError
 from openwebrun.domain.models import Account
 from openwebrun.services.files import Upload, too_large
 

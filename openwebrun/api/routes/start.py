@@ -5,13 +5,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import ValidationError
-
 from openwebrun.api.deps import Services, account, services
-from openwebrun.api.errors import validation_message
+from openwebrun.api.errors import ApiError
+from openwebrun.api.messages import handle_message
 from openwebrun.api.presenters import session_body, task_body
-from openwebrun.api.schemas import NewTaskMessage, RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn, StateMessage
-from openwebrun.domain.errors import ApiError
+from openwebrun.api.schemas import RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn
 from openwebrun.domain.models import Account
 
 router = APIRouter(prefix="/start")
@@ -27,13 +25,6 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
             raise ApiError(404, f"Unknown {name} {value!r}.", "NOT_FOUND")
     if options.proxy:
         raise ApiError(400, "Proxies are not supported by this server yet.", "NOT_SUPPORTED")
-
-
-def _parse(model: type, data: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ApiError(400, validation_message(exc.errors()), "VALIDATION_ERROR") from None
 
 
 @router.post("/start-session")
@@ -56,25 +47,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Servic
 
 @router.post("/send-message")
 async def send_message(body: SendMessageIn, who: Account = Depends(account), svc: Services = Depends(services)):
-    kind = body.message.get("actionType")
-    if kind == "newTask":
-        message = _parse(NewTaskMessage, body.message)
-        task = await svc.sessions.new_task(who, body.sessionId, message.to_spec())
-        task = await svc.tasks.wait(task, svc.settings.wait_window_s)
-        return task_body(task, svc.settings.base_url, start_call=True)
-    if kind == "state":
-        message = _parse(StateMessage, body.message)
-        if message.newState == "terminate":
-            await svc.sessions.terminate(who, body.sessionId)
-        elif message.newState == "stop":
-            await svc.sessions.stop_task(who, body.sessionId)
-        else:
-            raise ApiError(400, f"newState {message.newState!r} is not supported by this server yet.", "NOT_SUPPORTED")
-        return {"success": True, "message": "Message sent successfully"}
-    if kind in ("interaction", "guardrail"):
-        svc.sessions.live(who, body.sessionId)
-        raise ApiError(400, f"actionType {kind!r} is not supported by this server yet.", "NOT_SUPPORTED")
-    raise ApiError(400, "message.actionType must be one of newTask, state, interaction, guardrail.", "VALIDATION_ERROR")
+    return await handle_message(svc, who, body.sessionId, body.message)
 
 
 @router.get("/health")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from openwebrun.api.errors import ApiError
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.presenters import step_body, task_body
-from openwebrun.domain.errors import ApiError
 from openwebrun.domain.models import Account
 
 router = APIRouter(prefix="/task")

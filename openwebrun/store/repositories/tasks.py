@@ -11,7 +11,7 @@ from openwebrun.domain.models import (
 from openwebrun.store.repositories.base import Repository
 from openwebrun.store.tables import TaskRow
 
-UNFINISHED = (TaskStatus.RUNNING.value, TaskStatus.GUARDRAIL.value)
+UNFINISHED = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value, TaskStatus.GUARDRAIL.value)
 
 
 class TaskNotFound(LookupError):
@@ -106,6 +106,12 @@ class TaskRepository(Repository):
             result = await s.execute(update(TaskRow).where(TaskRow.id == task.id).values(**_outcome_values(task)))
             if result.rowcount == 0:
                 raise TaskNotFound(task.id)
+
+    async def set_status(self, task_id: str, status: TaskStatus, guardrail: str | None = None) -> None:
+        """Write only the status (and the open question) of a task that is still going."""
+        async with self._transaction() as s:
+            await s.execute(update(TaskRow).where(TaskRow.id == task_id)
+                            .values(status=status.value, guardrail=guardrail))
 
     async def fail_unfinished(self, reason_code: str, message: str) -> int:
         """Mark every running (or guardrail-waiting) task failed, e.g. after a restart; returns how many."""
