@@ -66,6 +66,7 @@ class Agent:
         for number in range(1, self.max_steps + 1):
             await control.checkpoint()
             notes.extend(control.human_notes())
+            mark = control.interruptions  # a takeover from now on voids this step's decision
             state = await env.observe()
             shot = await self._screenshot(env)
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
@@ -76,7 +77,7 @@ class Agent:
             actions = decision.get("actions") or []
             control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
                                       next_goal=env.mask_record(step.next_goal)))
-            results = await env.execute(actions, self._around(env, number), {"ask_human": self._ask_human})
+            results = await env.execute(actions, self._around(env, number, mark), {"ask_human": self._ask_human})
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
             step.results = [env.mask_record(r.error or r.message) for r in results]
@@ -150,14 +151,17 @@ class Agent:
     async def _record(self, step: StepRecord) -> None:
         self.control.emit(StepRecorded(step=step))
 
-    def _around(self, env: BrowserEnv, number: int):
+    def _around(self, env: BrowserEnv, number: int, mark: int):
         """Each action waits at a checkpoint, holds the input lock, and is skipped when a person
-        took the browser over since the model decided (the page it decided on may be gone)."""
+        took the browser over since the page was observed (the page it decided on may be gone)."""
         control = self.control
-        mark = control.interruptions
 
         @contextlib.asynccontextmanager
         async def around(action: dict[str, Any]) -> AsyncIterator[bool]:
+            if isinstance(action, dict) and action.get("action") == "ask_human":
+                await control.checkpoint()  # a question leaves the browser free for the person
+                yield control.interruptions == mark
+                return
             async with control.acting():
                 if control.interruptions != mark:
                     yield False

@@ -8,7 +8,7 @@ from openwebrun.agent.actions.catalog import ACTIONS, check_action, decision_sch
 
 NAMES = ["navigate", "click", "type", "press_key", "scroll", "scroll_to_text", "go_back", "wait", "read_page",
          "select_option", "check", "hover", "drag", "open_tab", "switch_tab", "close_tab", "upload_file", "dialog",
-         "wait_for", "done"]
+         "wait_for", "ask_human", "done"]
 
 
 def test_action_names_are_the_fixed_set():
