@@ -16,7 +16,7 @@ from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
 from openwebrun.agent.output import check_output
 from openwebrun.agent.prompts import build_messages
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from openwebrun.domain.events import ActionTaken, AgentThought, StepRecorded
+from openwebrun.domain.events import ActionTaken, AgentThought, StepRecorded, UrlChanged
 from openwebrun.domain.models import StepRecord, TaskResult, TaskSpec, Usage
 from openwebrun.domain.pricing import cost_usd
 
@@ -80,6 +80,9 @@ class Agent:
             results = await env.execute(actions, self._around(env, number, mark), {"ask_human": self._ask_human})
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
+            url = env.page.url if env.page is not None and not env.page.is_closed() else state.url
+            if url != state.url:
+                control.emit(UrlChanged(url=env.mask_record(url)))
             step.results = [env.mask_record(r.error or r.message) for r in results]
             step.error = next((env.mask_record(r.error) for r in results if r.error), None)
             await self._record(step)
