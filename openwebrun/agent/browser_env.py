@@ -21,6 +21,7 @@ from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
 from openwebrun.agent.dom.scripts import DETACHED, RESOLVE, script
 from openwebrun.agent.dom.state_text import mask_secrets, render_state
 from openwebrun.agent.env import ActionResult, PageState
+from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.models import DownloadedFile, VisitedUrl
 
@@ -42,8 +43,10 @@ def now_ms() -> float:
 
 class BrowserEnv:
     def __init__(self, context: BrowserContext, *, downloads_dir: Path, files: dict[str, Path] | None = None,
-                 navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = ()):
+                 navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = (),
+                 reach: Reach | None = None):
         self.context = context
+        self.reach = reach or Reach()  # checked before each navigation; the pool's proxy enforces it
         self.downloads_dir = Path(downloads_dir)
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
@@ -304,6 +307,9 @@ class BrowserEnv:
         holds the load until it is answered): the next state shows the dialog.
         """
         self.check_alive()
+        refused = await self.refusal(url)
+        if refused:
+            raise TaskFailure(ErrorCode.POLICY_BLOCKED, f"Could not open {url}: {refused}")
         page = await self.ensure_page()
         old = self.dialogs.pop(page, None)
         if old is not None:  # left open on the old document, which this navigation replaces
@@ -324,6 +330,10 @@ class BrowserEnv:
                     return  # committed but slow to finish loading: usable
             await asyncio.sleep(0.5 * (attempt + 1))
         raise TaskFailure(ErrorCode.NAVIGATION_TIMEOUT, f"Could not open {url} after {GOTO_ATTEMPTS} attempts: {last}")
+
+    async def refusal(self, url: str) -> str | None:
+        """Why the browser may not open `url` (scheme, resolved address); None when it may."""
+        return await self.reach.url_refusal(url)
 
     async def screenshot_jpeg(self, quality: int = 60) -> bytes:
         page = await self.ensure_page()

@@ -16,6 +16,7 @@ from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
+from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
 from openwebrun.runtime.sessions import SessionRuntime
@@ -56,7 +57,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         if llm is None:
             log.warning("no LLM configured: tasks will fail with LLM_NOT_CONFIGURED (set OPENWEBRUN_MODEL)")
         pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
-                           contexts_per_browser=settings.sessions_per_browser)
+                           contexts_per_browser=settings.sessions_per_browser,
+                           reach=Reach(allow_private=settings.allow_private_networks(default=False)))
         tasks: TaskService | None = None
         sessions: SessionService | None = None
 

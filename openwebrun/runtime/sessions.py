@@ -73,7 +73,7 @@ class SessionRuntime:
                 await self.pool.release(context)
                 raise
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
-                             navigation_timeout_ms=self.navigation_timeout_ms)
+                             navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach)
             live = LiveSession(session_id, account_id, context, env, expires_in_ms)
             self._sessions[session_id] = live
         finally:

@@ -23,10 +23,13 @@ class TaskService:
         self.files = files
 
     async def check_spec(self, account: Account, spec: TaskSpec) -> None:
-        """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids."""
+        """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids,
+        a startingPoint the browser may not open."""
         problem = validate_output_schema(spec.output_type, spec.output_schema)
         if problem:
             raise ApiError(400, f"Invalid outputSchema: {problem}", "VALIDATION_ERROR")
+        if spec.starting_point and (refused := await self.runtime.pool.reach.url_refusal(spec.starting_point)):
+            raise ApiError(400, f"startingPoint cannot be opened: {refused}", "URL_NOT_ALLOWED")
         await self.files.resolve(account, spec.files)
 
     async def start(self, account: Account, live: LiveSession, spec: TaskSpec) -> Task:

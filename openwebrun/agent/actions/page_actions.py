@@ -52,6 +52,9 @@ def _normalize_url(url: str) -> str:
 
 async def navigate(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     url = _normalize_url(p["url"])
+    refused = await env.refusal(url)
+    if refused:
+        return ActionResult(error=f"cannot open {url}: {refused}")
     page = env.page
     commits = env.nav_commits
     try:
