@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 from typing import Any, Awaitable, Iterable
 
 from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
@@ -132,7 +133,7 @@ class BrowserEnv:
 
     async def _save(self, download: Download) -> None:
         self.downloads_dir.mkdir(parents=True, exist_ok=True)
-        name = Path(download.suggested_filename or "download").name or "download"
+        name = Path(self.mask(download.suggested_filename or "download")).name or "download"
         target = self.downloads_dir / name
         n = 1
         while target.exists():
@@ -215,8 +216,10 @@ class BrowserEnv:
         return state
 
     def set_secret_values(self, values: Iterable[str]) -> None:
-        """Values never shown to the model (masked as •••), e.g. the current task's secrets."""
-        self.secrets = sorted({v for v in values if v}, key=len, reverse=True)
+        """Values never shown to the model (masked as •••), e.g. the current task's secrets; also
+        as they appear percent-encoded in a URL."""
+        forms = {form for v in values if v for form in (v, quote(v, safe=""), quote(v), quote_plus(v))}
+        self.secrets = sorted(forms, key=len, reverse=True)
 
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)

@@ -11,6 +11,7 @@ from openwebrun.agent.actions.catalog import decision_schema
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
+from openwebrun.agent.masking import Masker, mask_step
 from openwebrun.agent.output import check_output
 from openwebrun.agent.prompts import build_messages
 from openwebrun.domain.errors import ErrorCode, TaskFailure
@@ -36,18 +37,22 @@ READ_LIMIT = 20_000
 
 class Agent:
     def __init__(self, llm: LLMClient | None, *, prices: dict[str, tuple[float, float]], max_steps: int = 50,
-                 vision: bool = False, on_step: StepCallback | None = None, task_id: str = ""):
+                 vision: bool = False, on_step: StepCallback | None = None, task_id: str = "",
+                 step_screenshots: bool = True):
         self.llm = llm
         self.prices = prices
         self.max_steps = max_steps
         self.vision = vision
         self.on_step = on_step
         self.task_id = task_id
+        self.step_screenshots = step_screenshots  # keep a screenshot with each recorded step
+        self.mask: Masker = str  # the env's masker while a task runs: recorded steps are masked
 
     async def run(self, spec: TaskSpec, env: BrowserEnv, usage: Usage) -> TaskResult:
         """Carry out `spec` in `env`, adding to `usage` as it goes. Raises TaskFailure."""
         if self.llm is None:
             raise TaskFailure(ErrorCode.LLM_NOT_CONFIGURED, LLM_NOT_CONFIGURED_MESSAGE)
+        self.mask = env.mask
         urls_mark, files_mark = len(env.visited_urls), len(env.downloads)
         if spec.starting_point:
             await env.goto(spec.starting_point)
@@ -57,12 +62,12 @@ class Agent:
         output_attempts = 0
         for number in range(1, self.max_steps + 1):
             state = await env.observe()
-            shot = await self._screenshot(env)
+            shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
             messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64)
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
-            step.screenshot = shot
+            step.screenshot = shot if self.step_screenshots else None
             actions = decision.get("actions") or []
             results = await env.execute(actions)
             step.results = [r.error or r.message for r in results]
@@ -135,7 +140,7 @@ class Agent:
 
     async def _record(self, step: StepRecord) -> None:
         if self.on_step is not None:
-            await self.on_step(step)
+            await self.on_step(mask_step(step, self.mask))
 
 
 def _token_message(spec: TaskSpec, usage: Usage) -> str:

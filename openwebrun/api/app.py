@@ -64,7 +64,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
 
         def agent_for(t: Task) -> Agent:
             return Agent(llm, prices=settings.prices, max_steps=settings.max_steps, vision=settings.vision,
-                         on_step=tasks.record_step, task_id=t.id)
+                         on_step=tasks.record_step, task_id=t.id, step_screenshots=settings.step_screenshots == "on")
 
         async def task_finished(running) -> None:
             await tasks.record_finished(running)

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.loop import Agent
+from openwebrun.agent.masking import mask_finished
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.models import TaskStatus, utcnow
 from openwebrun.runtime.live_session import LiveSession, RunningTask
@@ -44,6 +45,7 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent, on_fin
         running.ending = True  # from here on a stop request waits instead of cancelling
         task.usage.compute_time = round(running.elapsed, 3)
         task.completed_at = utcnow()
+        mask_finished(task, live.env.mask)
         live.touch()
         try:
             await on_finished(running)
