@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 from typing import Any, Awaitable, Iterable
 
 from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
@@ -20,8 +19,9 @@ from playwright.async_api import Error as PlaywrightError
 from openwebrun.agent.actions.runner import run_batch
 from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
 from openwebrun.agent.dom.scripts import DETACHED, RESOLVE, script
-from openwebrun.agent.dom.state_text import mask_secrets, render_state
+from openwebrun.agent.dom.state_text import render_state
 from openwebrun.agent.env import ActionResult, PageState
+from openwebrun.agent.masking import SecretMasker
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.models import DownloadedFile, VisitedUrl
@@ -216,13 +216,12 @@ class BrowserEnv:
         return state
 
     def set_secret_values(self, values: Iterable[str]) -> None:
-        """Values never shown to the model (masked as •••), e.g. the current task's secrets; also
-        as they appear percent-encoded in a URL."""
-        forms = {form for v in values if v for form in (v, quote(v, safe=""), quote(v), quote_plus(v))}
-        self.secrets = sorted(forms, key=len, reverse=True)
+        """Values never shown to the model (masked as •••), e.g. the current task's secrets."""
+        self.secrets = sorted({v for v in values if v}, key=len, reverse=True)
+        self._masker = SecretMasker(self.secrets)
 
     def mask(self, text: str) -> str:
-        return mask_secrets(text, self.secrets)
+        return self._masker(text)
 
     def mark_stale(self, reason: str) -> None:
         self._stale = reason

@@ -7,12 +7,38 @@ are images and are not masked (see OPENWEBRUN_STEP_SCREENSHOTS).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from openwebrun.domain.models import StepRecord, Task, TaskResult, VisitedUrl
 
 Masker = Callable[[str], str]
+
+MASK = "•••"
+MIN_MASKED = 3  # shorter secret values cannot be masked in free text without garbling it
+
+
+class SecretMasker:
+    """Replaces each secret value (of MIN_MASKED characters or more) with •••, as written or
+    percent-encoded in any mix: a browser encodes some characters of a URL and leaves others."""
+
+    def __init__(self, values: Iterable[str] = ()):
+        kept = sorted({v for v in values if len(v) >= MIN_MASKED}, key=len, reverse=True)  # longest first
+        self.pattern = re.compile("|".join(_any_encoding(v) for v in kept)) if kept else None
+
+    def __call__(self, text: str) -> str:
+        return self.pattern.sub(MASK, text) if self.pattern is not None else text
+
+
+def _any_encoding(value: str) -> str:
+    parts = []
+    for char in value:
+        forms = [re.escape(char), "(?i:" + "".join(f"%{b:02x}" for b in char.encode()) + ")"]
+        if char == " ":
+            forms.append(r"\+")
+        parts.append("(?:" + "|".join(forms) + ")")
+    return "".join(parts)
 
 
 def mask_value(value: Any, mask: Masker) -> Any:
