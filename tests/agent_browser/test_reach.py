@@ -9,13 +9,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from tests.support.servers import recording_site
+from tests.support.servers import recording_site, self_signed_tls
 
 SITE = Path(__file__).resolve().parents[1] / "site"
 
@@ -87,6 +88,17 @@ async def open_env(open_pool, tmp_path):
 @pytest.fixture
 def inside():
     with recording_site(SITE) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    return self_signed_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def inside_tls(tls):
+    with recording_site(SITE, tls=tls) as site:
         yield site
 
 
@@ -193,3 +205,19 @@ async def test_webrtc_sends_no_udp(strict_env):
         assert received == []
     finally:
         transport.close()
+
+
+async def test_https_goes_through_a_tunnel_to_allowed_hosts_only(open_pool, strict_pool, inside_tls):
+    for pool, allowed in ((open_pool, True), (strict_pool, False)):
+        context = await pool.new_context(ignore_https_errors=True)
+        try:
+            page = await context.new_page()
+            if allowed:
+                await page.goto(f"{inside_tls.url}/list.html")
+                assert await page.title() == "Books"
+            else:
+                with pytest.raises(PlaywrightError, match="ERR_TUNNEL_CONNECTION_FAILED"):
+                    await page.goto(f"{inside_tls.url}/list.html?strict")
+        finally:
+            await pool.release(context)
+    assert inside_tls.requests == ["GET /list.html"]

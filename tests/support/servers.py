@@ -6,6 +6,7 @@ import functools
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -82,12 +83,14 @@ def _recording_handler(site: RecordingSite, directory: Path):
 
 
 @contextlib.contextmanager
-def recording_site(directory: Path, host: str = "127.0.0.1") -> Iterator[RecordingSite]:
-    """Serve `directory` over HTTP, recording the requests; yields the RecordingSite."""
+def recording_site(directory: Path, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[RecordingSite]:
+    """Serve `directory` over HTTP (HTTPS with `tls`), recording the requests; yields the RecordingSite."""
     site = RecordingSite("")
     server = ThreadingHTTPServer((host, 0), _recording_handler(site, directory))
     server.daemon_threads = True
-    site.url = f"http://{host}:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    site.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -95,6 +98,17 @@ def recording_site(directory: Path, host: str = "127.0.0.1") -> Iterator[Recordi
     finally:
         server.shutdown()
         server.server_close()
+
+
+def self_signed_tls(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 and localhost."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def descendants(pid: int) -> set[int]:
