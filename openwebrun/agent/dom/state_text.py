@@ -5,6 +5,7 @@ from typing import Any
 
 from openwebrun.agent.dom.capture import Capture
 
+
 def _pages(px: int, viewport: int) -> str:
     return f"{px} px ({px / max(viewport, 1):.1f} pages)"
 
