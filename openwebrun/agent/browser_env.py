@@ -60,6 +60,7 @@ class BrowserEnv:
         self.last_state: PageState | None = None
         self.nav_commits = 0  # main-frame navigations of the active tab (any tab counts)
         self.nav_pending: set[Request] = set()
+        self.failed_navigation: dict[Page, str] = {}  # per tab: the URL its last failed navigation asked for
         self.dialogs: dict[Page, Dialog] = {}
         self._version = 0
         self._refs: dict[int, ElementRef] = {}
@@ -114,6 +115,8 @@ class BrowserEnv:
             self.nav_pending.add(request)
 
     def _on_request_end(self, request: Request) -> None:
+        if request in self.nav_pending and request.failure:
+            self.failed_navigation[request.frame.page] = request.url  # explained by observe
         self.nav_pending.discard(request)
 
     def _on_dialog(self, dialog: Dialog) -> None:
@@ -127,6 +130,7 @@ class BrowserEnv:
 
     def _on_close(self, page: Page) -> None:
         self.dialogs.pop(page, None)
+        self.failed_navigation.pop(page, None)
         if page is self.page:
             open_pages = [p for p in self.context.pages if not p.is_closed()]
             self.page = open_pages[-1] if open_pages else None  # type: ignore[assignment]
@@ -208,6 +212,10 @@ class BrowserEnv:
         dialog_info = None if dialog is None else {"type": dialog.type, "message": dialog.message,
                                                    "default": dialog.default_value}
         text = render_state(page.url, title, tabs, capture, dialog_info)
+        if page.url.startswith("chrome-error:") and (failed := self.failed_navigation.get(page)):
+            refused = await self.refusal(failed)  # refused by the network layer (a link, a redirect)
+            if refused:
+                text = f"The browser refused to open {failed}: {refused}\n{text}"
         state = PageState(url=page.url, title=title, text=self.mask(text), element_count=len(self._refs),
                           version=self._version, tabs=tabs,
                           dialog=self.mask(dialog.message) if dialog else None,

@@ -167,6 +167,18 @@ async def test_link_local_is_refused_even_with_private_networks_allowed(open_env
     assert inside.requests == [f"GET /redirect?to={metadata}"]
 
 
+async def test_a_link_refused_over_https_is_explained_in_the_page_state(open_env, inside):
+    refused = "https://127.0.0.2:9443/account"
+    await open_env.goto(f"{inside.url}/index.html")
+    await open_env.page.set_content(f'<a href="{refused}">my account</a>')
+    await open_env.observe()
+    results = await open_env.execute([{"action": "click", "index": 1}])
+    assert results[0].error is None and results[0].page_changed
+    state = await open_env.observe()
+    assert state.url.startswith("chrome-error:")
+    assert state.text.startswith(f"The browser refused to open {refused}: 127.0.0.2 is refused in this test\n")
+
+
 async def test_redirects_sockets_and_service_workers_never_reach_a_refused_host(open_env, inside, second):
     results = await open_env.execute([{"action": "navigate", "url": f"{inside.url}/redirect?to={second.url}/index.html"}])
     assert results[0].error is None
