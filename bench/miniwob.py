@@ -37,6 +37,7 @@ from bench.miniwob_policies import POLICIES  # noqa: E402
 from bench.miniwob_policies.state import Missing, Unsupported  # noqa: E402
 from openwebrun.agent.browser_env import BrowserEnv  # noqa: E402
 from openwebrun.browser.launch import VIEWPORT, find_chromium, launch_chromium  # noqa: E402
+from openwebrun.browser.reach import Reach  # noqa: E402
 
 TARGET = 0.95
 START_JS = """([seed, limitMs]) => {
@@ -205,7 +206,7 @@ async def run(args) -> list[Episode]:
             try:
                 for task in tasks:
                     context = await browser.new_context(viewport=dict(VIEWPORT))
-                    env = BrowserEnv(context, downloads_dir=Path(tmp))
+                    env = BrowserEnv(context, downloads_dir=Path(tmp), reach=Reach(allow_private=True))  # loopback
                     try:
                         await context.new_page()
                         for seed in range(args.seeds):

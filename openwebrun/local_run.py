@@ -14,6 +14,7 @@ from openwebrun.agent.llm.factory import build_llm
 from openwebrun.agent.loop import Agent
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
+from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import Event, StepRecorded
 from openwebrun.domain.models import OutputType, TaskResult, TaskSpec, Usage
@@ -58,14 +59,15 @@ def _short(action: dict[str, Any]) -> str:
 
 async def run_local(settings: Settings, spec: TaskSpec, out: TextIO = sys.stderr) -> TaskResult:
     """Run `spec` to the end; raises TaskFailure like a server task would."""
-    pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless)
+    pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
+                       reach=Reach(allow_private=settings.allow_private_networks(default=True)))
     await pool.start(warm=False)
     usage = Usage()
     try:
         context = await pool.new_context()
         with tempfile.TemporaryDirectory() as downloads:
             env = BrowserEnv(context, downloads_dir=Path(downloads),
-                             navigation_timeout_ms=settings.navigation_timeout_ms)
+                             navigation_timeout_ms=settings.navigation_timeout_ms, reach=pool.reach)
             agent = Agent(build_llm(settings), prices=settings.prices, max_steps=settings.max_steps,
                           vision=settings.vision)
             try:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     sessions_per_browser: int = Field(5, ge=1)
     session_expires_ms: int = Field(300_000, ge=1000)
     navigation_timeout_ms: int = Field(30_000, ge=1000)
+    # loopback and private ranges for the browser; unset: refused by `serve`, allowed by `run`
+    browser_allow_private_networks: bool | None = None
+    step_screenshots: str = "on"  # on | off: keep a viewport JPEG with each step
 
     wait_window_s: float = Field(50.0, ge=0)
     guardrail_timeout_s: float = Field(600.0, gt=0)  # how long a task waits for a person's answer
@@ -58,6 +61,14 @@ class Settings(BaseSettings):
         allowed = {"auto", "json_schema", "tools", "json"}
         if v not in allowed:
             raise ValueError(f"must be one of {sorted(allowed)}")
+        return v
+
+    @field_validator("step_screenshots")
+    @classmethod
+    def _on_off(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"on", "off"}:
+            raise ValueError("must be 'on' or 'off'")
         return v
 
     @field_validator("llm_provider")
@@ -79,6 +90,11 @@ class Settings(BaseSettings):
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{host}:{self.port}"
+
+    def allow_private_networks(self, default: bool) -> bool:
+        """OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS, or `default` when it is not set."""
+        value = self.browser_allow_private_networks
+        return default if value is None else value
 
     @property
     def llm_configured(self) -> bool:

@@ -65,3 +65,17 @@ def test_missing_or_broken_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENWEBRUN_CONFIG", str(broken))
     with pytest.raises(SettingsError, match="not valid"):
         load_settings()
+
+
+def test_browser_reach_and_screenshots(monkeypatch):
+    settings = load_settings()
+    assert settings.step_screenshots == "on"
+    assert settings.allow_private_networks(default=False) is False  # serve
+    assert settings.allow_private_networks(default=True) is True  # run
+    monkeypatch.setenv("OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS", "false")
+    monkeypatch.setenv("OPENWEBRUN_STEP_SCREENSHOTS", "OFF")
+    settings = load_settings()
+    assert settings.allow_private_networks(default=True) is False and settings.step_screenshots == "off"
+    monkeypatch.setenv("OPENWEBRUN_STEP_SCREENSHOTS", "sometimes")
+    with pytest.raises(SettingsError, match="OPENWEBRUN_STEP_SCREENSHOTS"):
+        load_settings()

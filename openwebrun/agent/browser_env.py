@@ -19,8 +19,10 @@ from playwright.async_api import Error as PlaywrightError
 from openwebrun.agent.actions.runner import Around, Handler, run_batch
 from openwebrun.agent.dom.capture import Capture, ElementRef, capture_page
 from openwebrun.agent.dom.scripts import DETACHED, RESOLVE, script
-from openwebrun.agent.dom.state_text import mask_secrets, render_state
+from openwebrun.agent.dom.state_text import render_state
 from openwebrun.agent.env import ActionResult, PageState
+from openwebrun.agent.masking import SecretMasker
+from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.models import DownloadedFile, VisitedUrl
 
@@ -42,8 +44,10 @@ def now_ms() -> float:
 
 class BrowserEnv:
     def __init__(self, context: BrowserContext, *, downloads_dir: Path, files: dict[str, Path] | None = None,
-                 navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = ()):
+                 navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = (),
+                 reach: Reach | None = None):
         self.context = context
+        self.reach = reach or Reach()  # checked before each navigation; the pool's proxy enforces it
         self.downloads_dir = Path(downloads_dir)
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
@@ -51,12 +55,14 @@ class BrowserEnv:
         self.secrets: list[str] = []
         self.set_secret_values(secret_values)
         self.answers: list[str] = []  # people's answers to the agent: the model reads them, records never do
+        self._answer_masker = SecretMasker(())
         self.visited_urls: list[VisitedUrl] = []
         self.downloads: list[DownloadedFile] = []
         self.page: Page | None = None  # type: ignore[assignment]  # set by the first tab
         self.last_state: PageState | None = None
         self.nav_commits = 0  # main-frame navigations of the active tab (any tab counts)
         self.nav_pending: set[Request] = set()
+        self.failed_navigation: dict[Page, str] = {}  # per tab: the URL its last failed navigation asked for
         self.dialogs: dict[Page, Dialog] = {}
         self._version = 0
         self._refs: dict[int, ElementRef] = {}
@@ -111,6 +117,8 @@ class BrowserEnv:
             self.nav_pending.add(request)
 
     def _on_request_end(self, request: Request) -> None:
+        if request in self.nav_pending and request.failure:
+            self.failed_navigation[request.frame.page] = request.url  # explained by observe
         self.nav_pending.discard(request)
 
     def _on_dialog(self, dialog: Dialog) -> None:
@@ -124,13 +132,14 @@ class BrowserEnv:
 
     def _on_close(self, page: Page) -> None:
         self.dialogs.pop(page, None)
+        self.failed_navigation.pop(page, None)
         if page is self.page:
             open_pages = [p for p in self.context.pages if not p.is_closed()]
             self.page = open_pages[-1] if open_pages else None  # type: ignore[assignment]
 
     async def _save(self, download: Download) -> None:
         self.downloads_dir.mkdir(parents=True, exist_ok=True)
-        name = Path(download.suggested_filename or "download").name or "download"
+        name = Path(self.mask(download.suggested_filename or "download")).name or "download"
         target = self.downloads_dir / name
         n = 1
         while target.exists():
@@ -205,6 +214,10 @@ class BrowserEnv:
         dialog_info = None if dialog is None else {"type": dialog.type, "message": dialog.message,
                                                    "default": dialog.default_value}
         text = render_state(page.url, title, tabs, capture, dialog_info)
+        if page.url.startswith("chrome-error:") and (failed := self.failed_navigation.get(page)):
+            refused = await self.refusal(failed)  # refused by the network layer (a link, a redirect)
+            if refused:
+                text = f"The browser refused to open {failed}: {refused}\n{text}"
         state = PageState(url=page.url, title=title, text=self.mask(text), element_count=len(self._refs),
                           version=self._version, tabs=tabs,
                           dialog=self.mask(dialog.message) if dialog else None,
@@ -215,17 +228,19 @@ class BrowserEnv:
     def set_secret_values(self, values: Iterable[str]) -> None:
         """Values never shown to the model (masked as •••), e.g. the current task's secrets."""
         self.secrets = sorted({v for v in values if v}, key=len, reverse=True)
+        self._masker = SecretMasker(self.secrets)
 
     def mask(self, text: str) -> str:
-        return mask_secrets(text, self.secrets)
+        return self._masker(text)
 
     def add_answer(self, value: str) -> None:
         """A person's answer: masked in everything recorded (not in what the model reads)."""
         self.answers = sorted({*self.answers, value} - {""}, key=len, reverse=True)
+        self._answer_masker = SecretMasker(self.answers)
 
     def mask_record(self, text: str) -> str:
         """Masking for what is stored or returned: secret values and people's answers."""
-        return mask_secrets(self.mask(text), self.answers)
+        return self._answer_masker(self.mask(text))
 
     def element_line(self, index: Any) -> str:
         """What the last state showed for element [index] ("" when there is none)."""
@@ -319,6 +334,9 @@ class BrowserEnv:
         holds the load until it is answered): the next state shows the dialog.
         """
         self.check_alive()
+        refused = await self.refusal(url)
+        if refused:
+            raise TaskFailure(ErrorCode.POLICY_BLOCKED, f"Could not open {url}: {refused}")
         page = await self.ensure_page()
         old = self.dialogs.pop(page, None)
         if old is not None:  # left open on the old document, which this navigation replaces
@@ -339,6 +357,10 @@ class BrowserEnv:
                     return  # committed but slow to finish loading: usable
             await asyncio.sleep(0.5 * (attempt + 1))
         raise TaskFailure(ErrorCode.NAVIGATION_TIMEOUT, f"Could not open {url} after {GOTO_ATTEMPTS} attempts: {last}")
+
+    async def refusal(self, url: str) -> str | None:
+        """Why the browser may not open `url` (scheme, resolved address); None when it may."""
+        return await self.reach.url_refusal(url)
 
     async def screenshot_jpeg(self, quality: int = 60) -> bytes:
         page = await self.ensure_page()

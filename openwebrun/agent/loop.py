@@ -13,6 +13,7 @@ from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.control import AutonomousControl, Control
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
+from openwebrun.agent.masking import Masker, mask_step
 from openwebrun.agent.output import check_output
 from openwebrun.agent.prompts import build_messages
 from openwebrun.domain.errors import ErrorCode, TaskFailure
@@ -38,13 +39,15 @@ READ_LIMIT = 20_000
 
 class Agent:
     def __init__(self, llm: LLMClient | None, *, prices: dict[str, tuple[float, float]], max_steps: int = 50,
-                 vision: bool = False, task_id: str = ""):
+                 vision: bool = False, task_id: str = "", step_screenshots: bool = True):
         self.llm = llm
         self.prices = prices
         self.max_steps = max_steps
         self.vision = vision
         self.task_id = task_id
         self.control: Control = AutonomousControl()
+        self.step_screenshots = step_screenshots  # keep a screenshot with each recorded step
+        self.mask: Masker = str  # what is recorded is masked with the env's record masker while a task runs
 
     async def run(self, spec: TaskSpec, env: BrowserEnv, usage: Usage, control: Control | None = None) -> TaskResult:
         """Carry out `spec` in `env`, adding to `usage` as it goes. Raises TaskFailure.
@@ -55,6 +58,7 @@ class Agent:
         if self.llm is None:
             raise TaskFailure(ErrorCode.LLM_NOT_CONFIGURED, LLM_NOT_CONFIGURED_MESSAGE)
         self.control = control = control or self.control
+        self.mask = env.mask_record
         urls_mark, files_mark = len(env.visited_urls), len(env.downloads)
         if spec.starting_point:
             await control.checkpoint()
@@ -68,12 +72,12 @@ class Agent:
             notes.extend(control.human_notes())
             mark = control.interruptions  # a takeover from now on voids this step's decision
             state = await env.observe()
-            shot = await self._screenshot(env)
+            shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
             messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64)
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
-            step.screenshot = shot
+            step.screenshot = shot if self.step_screenshots else None
             actions = decision.get("actions") or []
             control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
                                       next_goal=env.mask_record(step.next_goal)))
@@ -152,7 +156,7 @@ class Agent:
             return None
 
     async def _record(self, step: StepRecord) -> None:
-        self.control.emit(StepRecorded(step=step))
+        self.control.emit(StepRecorded(step=mask_step(step, self.mask)))
 
     def _around(self, env: BrowserEnv, number: int, mark: int):
         """Each action waits at a checkpoint, holds the input lock, and is skipped when a person

@@ -16,6 +16,7 @@ from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
+from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
 from openwebrun.runtime.events import EventHub
@@ -58,12 +59,13 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         if llm is None:
             log.warning("no LLM configured: tasks will fail with LLM_NOT_CONFIGURED (set OPENWEBRUN_MODEL)")
         pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
-                           contexts_per_browser=settings.sessions_per_browser)
+                           contexts_per_browser=settings.sessions_per_browser,
+                           reach=Reach(allow_private=settings.allow_private_networks(default=False)))
         hub = EventHub()
 
         def agent_for(t: Task) -> Agent:
             return Agent(llm, prices=settings.prices, max_steps=settings.max_steps, vision=settings.vision,
-                         task_id=t.id)
+                         task_id=t.id, step_screenshots=settings.step_screenshots == "on")
 
         runtime = SessionRuntime(pool, hub=hub, max_sessions=settings.max_sessions, agent_factory=agent_for,
                                  downloads_root=settings.data_dir / "downloads",

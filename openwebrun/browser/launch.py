@@ -17,6 +17,9 @@ QUIET_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
+# WebRTC may send UDP only through the proxy, that is not at all: the reach proxy sees every connection.
+REACH_FLAGS = ["--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+
 CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 
 VIEWPORT = {"width": 1024, "height": 445}
@@ -34,7 +37,7 @@ def find_chromium(configured: str | None = None) -> str | None:
 
 
 def launch_args() -> list[str]:
-    args = list(QUIET_FLAGS)
+    args = QUIET_FLAGS + REACH_FLAGS
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")
     return args

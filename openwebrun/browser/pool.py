@@ -1,7 +1,8 @@
 """A pool of Chromium processes handing out one browser context per session.
 
 One process holds up to `contexts_per_browser` contexts; a new process starts when all are
-full. One process is kept warm so that a session starts without a browser launch.
+full. One process is kept warm so that a session starts without a browser launch. Every context
+connects through the pool's reach proxy (reach_proxy.py), which applies the reach rules.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
 from openwebrun.browser.launch import VIEWPORT, launch_chromium
+from openwebrun.browser.reach import Reach
+from openwebrun.browser.reach_proxy import ReachProxy
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +31,19 @@ class _Process:
 
 
 class BrowserPool:
-    def __init__(self, executable: str | None, *, headless: bool = True, contexts_per_browser: int = 5):
+    def __init__(self, executable: str | None, *, headless: bool = True, contexts_per_browser: int = 5,
+                 reach: Reach | None = None):
         self.executable = executable
         self.headless = headless
         self.contexts_per_browser = contexts_per_browser
+        self.reach = reach or Reach()
+        self._proxy = ReachProxy(self.reach)
         self._pw: Playwright | None = None
         self._processes: list[_Process] = []
         self._lock = asyncio.Lock()
 
     async def start(self, warm: bool = True) -> None:
+        await self._proxy.start()
         self._pw = await async_playwright().start()
         if warm:
             async with self._lock:
@@ -67,9 +74,13 @@ class BrowserPool:
             self._processes.remove(proc)
 
     async def new_context(self, **options: Any) -> BrowserContext:
-        """A fresh context (viewport 1024x445, downloads on); options go to Playwright."""
+        """A fresh context (viewport 1024x445, downloads on, behind the reach proxy); options go to Playwright."""
         options.setdefault("viewport", dict(VIEWPORT))
         options.setdefault("accept_downloads", True)
+        try:
+            options["proxy"] = {"server": self._proxy.url}
+        except RuntimeError:
+            raise BrowserUnavailable("the browser pool is not started") from None
         async with self._lock:
             proc = next((p for p in self._processes
                          if len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
@@ -111,3 +122,4 @@ class BrowserPool:
         if self._pw is not None:
             await self._pw.stop()
             self._pw = None
+        await self._proxy.close()

@@ -98,10 +98,14 @@ class SessionRuntime:
                 await self.pool.release(context)
                 raise
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
-                             navigation_timeout_ms=self.navigation_timeout_ms)
+                             navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach)
             self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
         finally:
             self._opening -= 1
+
+    async def url_refusal(self, url: str) -> str | None:
+        """Why the browser may not open `url` (scheme, or an address it resolves to), or None."""
+        return await self.pool.reach.url_refusal(url)
 
     def _live(self, session_id: str) -> LiveSession | None:
         live = self._sessions.get(session_id)

@@ -8,6 +8,7 @@ from typing import Callable
 from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.loop import Agent
+from openwebrun.agent.masking import mask_finished
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import TaskFinished, TaskStarted
 from openwebrun.domain.models import TaskStatus, utcnow
@@ -52,6 +53,7 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
         task.usage.compute_time = round(running.elapsed, 3)
         task.completed_at = utcnow()
         task.guardrail = None
+        mask_finished(task, live.env.mask_record)
         live.touch()
         control.emit(TaskFinished(task=task))
         running.finished.set()

@@ -20,10 +20,13 @@ class TaskService:
         self.recorder = recorder
 
     async def check_spec(self, account: Account, spec: TaskSpec) -> None:
-        """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids."""
+        """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids,
+        a startingPoint the browser may not open."""
         problem = validate_output_schema(spec.output_type, spec.output_schema)
         if problem:
             raise Refused("VALIDATION_ERROR", f"Invalid outputSchema: {problem}")
+        if spec.starting_point and (refused := await self.runtime.url_refusal(spec.starting_point)):
+            raise Refused("URL_NOT_ALLOWED", f"startingPoint cannot be opened: {refused}")
         await self.files.resolve(account, spec.files)
 
     async def start(self, account: Account, session_id: str, spec: TaskSpec) -> Task:

@@ -10,9 +10,11 @@ from playwright.async_api import async_playwright
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.env import PageState
 from openwebrun.browser.launch import VIEWPORT, find_chromium, launch_chromium
+from openwebrun.browser.reach import Reach
 from tests.support.servers import static_site
 
 SITE = Path(__file__).resolve().parents[1] / "site"
+LOOPBACK_ALLOWED = Reach(allow_private=True)  # the fixture site is served on loopback
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,8 @@ async def browser():
 @pytest.fixture
 async def env(browser, tmp_path):
     context = await browser.new_context(viewport=dict(VIEWPORT), accept_downloads=True)
-    environment = BrowserEnv(context, downloads_dir=tmp_path / "downloads", navigation_timeout_ms=10_000)
+    environment = BrowserEnv(context, downloads_dir=tmp_path / "downloads", navigation_timeout_ms=10_000,
+                             reach=LOOPBACK_ALLOWED)
     yield environment
     environment.close()
     await context.close()

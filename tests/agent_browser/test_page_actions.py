@@ -8,7 +8,7 @@ import time
 import pytest
 
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from tests.agent_browser.conftest import number, open_page, text_of
+from tests.agent_browser.conftest import LOOPBACK_ALLOWED, number, open_page, text_of
 
 
 async def test_navigate_and_go_back(env, site_url):
@@ -38,7 +38,7 @@ async def test_goto_failure_raises_navigation_timeout(browser, tmp_path):
     from openwebrun.agent.browser_env import BrowserEnv
 
     context = await browser.new_context()
-    env = BrowserEnv(context, downloads_dir=tmp_path, navigation_timeout_ms=2000)
+    env = BrowserEnv(context, downloads_dir=tmp_path, navigation_timeout_ms=2000, reach=LOOPBACK_ALLOWED)
     try:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

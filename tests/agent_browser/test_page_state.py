@@ -5,7 +5,7 @@ import re
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.dom.capture import OPTIONS
-from tests.agent_browser.conftest import line_of, number, open_page
+from tests.agent_browser.conftest import LOOPBACK_ALLOWED, line_of, number, open_page
 
 
 async def test_form_elements_with_types_labels_and_state(env, site_url):
@@ -46,7 +46,8 @@ async def test_values_show_but_passwords_never(env, site_url):
 
 async def test_secret_values_are_masked_everywhere(browser, site_url, tmp_path):
     context = await browser.new_context()
-    env = BrowserEnv(context, downloads_dir=tmp_path, secret_values=["Ann Lee", "s3cret-token"])
+    env = BrowserEnv(context, downloads_dir=tmp_path, secret_values=["Ann Lee", "s3cret-token"],
+                     reach=LOOPBACK_ALLOWED)
     try:
         state = await open_page(env, f"{site_url}/form.html")
         await env.execute([{"action": "type", "index": number(state, '"Full name"'), "text": "Ann Lee", "submit": False},

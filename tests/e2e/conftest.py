@@ -28,7 +28,8 @@ def make_server(llm, tmp_path_factory) -> Callable[..., ServerProcess]:
 
     def make(**env: str) -> ServerProcess:
         base = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test",
-                "OPENWEBRUN_LLM_MAX_RETRIES": "0"}
+                "OPENWEBRUN_LLM_MAX_RETRIES": "0",
+                "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true"}  # the fixture site is on loopback
         base.update(env)
         server = ServerProcess(tmp_path_factory.mktemp("server"), {k: v for k, v in base.items() if v is not None})
         started.append(server.start())

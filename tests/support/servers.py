@@ -6,6 +6,7 @@ import functools
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote
 
 import httpx
 
@@ -42,6 +44,71 @@ def static_site(directory: Path, host: str = "127.0.0.1") -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class RecordingSite:
+    """A static site that records every request it gets ("GET /path"), and redirects
+    `/redirect?to=URL` to URL with a 302."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.requests: list[str] = []
+
+
+def _recording_handler(site: RecordingSite, directory: Path):
+    class Handler(_QuietHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def parse_request(self) -> bool:
+            ok = super().parse_request()
+            if ok:
+                site.requests.append(f"{self.command} {self.path}")
+            return ok
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/redirect?to="):
+                self.send_response(302)
+                self.send_header("Location", unquote(self.path.split("to=", 1)[1]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def do_POST(self) -> None:
+            self.send_response(204)
+            self.end_headers()
+
+    return Handler
+
+
+@contextlib.contextmanager
+def recording_site(directory: Path, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[RecordingSite]:
+    """Serve `directory` over HTTP (HTTPS with `tls`), recording the requests; yields the RecordingSite."""
+    site = RecordingSite("")
+    server = ThreadingHTTPServer((host, 0), _recording_handler(site, directory))
+    server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    site.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def self_signed_tls(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 and localhost."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def descendants(pid: int) -> set[int]:

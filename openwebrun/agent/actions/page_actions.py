@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from openwebrun.agent.browser_env import BrowserEnv
 
 READ_LIMIT = 20_000  # characters of read_page output
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")  # "javascript:", "file:" but not "host:8080"
 
 SCROLL = """([down, pages]) => {
   const vh = window.innerHeight;
@@ -44,14 +46,18 @@ SCROLL = """([down, pages]) => {
 
 
 def _normalize_url(url: str) -> str:
+    """`url` with https:// added when it has no scheme ("example.com", "localhost:8080/x")."""
     url = url.strip()
-    if "://" not in url and not url.startswith(("about:", "data:")):
-        return "https://" + url
-    return url
+    if SCHEME.match(url):
+        return url
+    return "https://" + url
 
 
 async def navigate(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     url = _normalize_url(p["url"])
+    refused = await env.refusal(url)
+    if refused:
+        return ActionResult(error=f"cannot open {url}: {refused}")
     page = env.page
     commits = env.nav_commits
     try:

@@ -21,6 +21,9 @@ def _tab(env: "BrowserEnv", number: int):
 
 async def open_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     url = _normalize_url(p["url"])
+    refused = await env.refusal(url)
+    if refused:
+        return ActionResult(error=f"cannot open {url}: {refused}")
     page = await env.context.new_page()
     env.page = page
     try:

@@ -5,16 +5,6 @@ from typing import Any
 
 from openwebrun.agent.dom.capture import Capture
 
-MASK = "•••"
-MIN_MASKED = 3  # shorter secret values cannot be masked in free text without garbling it
-
-
-def mask_secrets(text: str, secrets: list[str]) -> str:
-    for value in secrets:  # longest first, so a secret containing another is masked whole
-        if len(value) >= MIN_MASKED and value in text:
-            text = text.replace(value, MASK)
-    return text
-
 
 def _pages(px: int, viewport: int) -> str:
     return f"{px} px ({px / max(viewport, 1):.1f} pages)"

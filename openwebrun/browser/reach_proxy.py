@@ -1,0 +1,203 @@
+"""The browser's only way out: a forward HTTP proxy on loopback that checks every connection.
+
+Every browser context is created with this proxy (loopback included: Playwright adds
+`<-loopback>` to the bypass list), so each connection Chromium opens for a navigation, a redirect
+hop, a frame, a popup, a download, a sub-request, a WebSocket or a service worker comes here
+first. The proxy resolves the host itself, applies the reach rules to the addresses and connects
+to an allowed one, so a DNS name pointing inside is caught and a second lookup cannot differ.
+
+HTTPS and WebSockets arrive as CONNECT and are tunnelled untouched. Plain HTTP requests are sent
+on with `Connection: close` in both directions, so that every proxied connection carries one
+request to one host. A refusal answers 403 with a short page saying why (for CONNECT Chromium
+shows its own tunnel error instead).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from urllib.parse import urlsplit
+
+from openwebrun.browser.reach import Reach, Refused
+
+log = logging.getLogger(__name__)
+
+HEAD_LIMIT = 64 * 1024  # longest request or response head
+HEAD_S = 30.0  # a client that sends no complete head in this time is dropped
+CONNECT_S = 10.0
+CHUNK = 64 * 1024
+HOP_HEADERS = {b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization", b"proxy-authenticate"}
+
+
+class BadRequest(Exception):
+    """A request head the proxy cannot forward."""
+
+
+class ReachProxy:
+    def __init__(self, reach: Reach):
+        self.reach = reach
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the reach proxy is not started")
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=HEAD_LIMIT)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        try:
+            await self._handle(reader, writer)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, BadRequest):
+            pass  # the browser gave up, sent nonsense or went quiet: drop the connection
+        finally:
+            writer.close()
+            if task is not None:
+                self._connections.discard(task)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_S)
+        method, target, lines = _parse_head(head)
+        tunnel = method == "CONNECT"
+        host, port = _authority(target) if tunnel else _origin(target)
+        try:
+            upstream_reader, upstream_writer = await self._connect(host, port)
+        except Refused as exc:
+            log.info("refused a browser connection to %s:%s: %s", host, port, exc)
+            await _answer(writer, 403, f"openwebrun refused to connect to {host}:{port}: {exc}")
+            return
+        except (OSError, TimeoutError) as exc:
+            await _answer(writer, 502, f"openwebrun could not connect to {host}:{port}: {exc or 'timed out'}")
+            return
+        try:
+            if tunnel:
+                writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                await writer.drain()
+                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=False)
+            else:
+                upstream_writer.write(_request_head(method, target, lines))
+                await upstream_writer.drain()
+                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=True)
+        finally:
+            upstream_writer.close()
+
+    async def _connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to the first allowed address of `host` that answers."""
+        last: Exception = OSError(f"{host} has no address")
+        for address in await self.reach.addresses(host):
+            try:
+                return await asyncio.wait_for(asyncio.open_connection(address, port, limit=HEAD_LIMIT), CONNECT_S)
+            except (OSError, TimeoutError) as exc:
+                last = exc
+        raise last
+
+
+def _parse_head(head: bytes) -> tuple[str, str, list[bytes]]:
+    first, *lines = head[:-4].split(b"\r\n")
+    parts = first.decode("latin-1").split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise BadRequest(first[:100])
+    return parts[0], parts[1], lines
+
+
+def _authority(target: str) -> tuple[str, int]:
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise BadRequest(target)
+    return host.strip("[]"), int(port)
+
+
+def _origin(target: str) -> tuple[str, int]:
+    parts = urlsplit(target)
+    try:
+        port = parts.port or 80
+    except ValueError:
+        raise BadRequest(target) from None
+    if parts.scheme.lower() != "http" or not parts.hostname:
+        raise BadRequest(target)
+    return parts.hostname, port
+
+
+def _request_head(method: str, target: str, lines: list[bytes]) -> bytes:
+    """The request as the origin server gets it: origin-form target, one request per connection."""
+    parts = urlsplit(target)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    kept = [line for line in lines if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
+    return b"\r\n".join([f"{method} {path} HTTP/1.1".encode("latin-1"), *kept, b"Connection: close", b"", b""])
+
+
+def _response_head(head: bytes) -> bytes:
+    first, *lines = head[:-4].split(b"\r\n")
+    kept = [line for line in lines if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
+    return b"\r\n".join([first, *kept, b"Connection: close", b"", b""])
+
+
+async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> None:
+    reason = {403: "Forbidden", 502: "Bad Gateway"}[status]
+    body = (f"<!doctype html><title>Refused by openwebrun</title><h1>Refused by openwebrun</h1>"
+            f"<p>{html.escape(message)}</p>").encode()
+    writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    await writer.drain()
+
+
+async def _relay(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter,
+                 upstream_reader: asyncio.StreamReader, upstream_writer: asyncio.StreamWriter,
+                 rewrite_response: bool) -> None:
+    """Copy both ways until one side is done (Chromium never half-closes a connection)."""
+    async def downward() -> None:
+        if rewrite_response:
+            await _copy_response_heads(upstream_reader, client_writer)
+        await _copy(upstream_reader, client_writer)
+
+    copies = {asyncio.ensure_future(_copy(client_reader, upstream_writer)), asyncio.ensure_future(downward())}
+    try:
+        done, _ = await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            finished.result()
+    finally:
+        for copy in copies:
+            copy.cancel()
+        await asyncio.gather(*copies, return_exceptions=True)
+
+
+async def _copy_response_heads(upstream: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+    """Forward interim (1xx) heads and the final head, the final one marked `Connection: close`."""
+    while True:
+        head = await upstream.readuntil(b"\r\n\r\n")
+        status = head[9:12]
+        if status[:1] == b"1" and status != b"101":
+            client.write(head)
+            continue
+        client.write(head if status == b"101" else _response_head(head))
+        await client.drain()
+        return
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(CHUNK):
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+    except OSError:
+        pass
