@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     wait_window_s: float = Field(50.0, ge=0)
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # any other request body (JSON)
 
     @field_validator("llm_mode")
     @classmethod

@@ -5,7 +5,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from openwebrun.agent.output import validate_output_schema
+from openwebrun.agent.output import check_output_schema
 from openwebrun.domain.errors import ApiError
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec, TaskStatus
@@ -24,7 +24,7 @@ class TaskService:
 
     async def check_spec(self, account: Account, spec: TaskSpec) -> None:
         """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids."""
-        problem = validate_output_schema(spec.output_type, spec.output_schema)
+        problem = await check_output_schema(spec.output_type, spec.output_schema)  # off the event loop
         if problem:
             raise ApiError(400, f"Invalid outputSchema: {problem}", "VALIDATION_ERROR")
         await self.files.resolve(account, spec.files)

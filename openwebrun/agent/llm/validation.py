@@ -3,15 +3,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 
 MAX_MESSAGE = 400
+NO_RETRIEVAL: Registry = Registry()  # an unknown URI is unresolvable: nothing is ever fetched
+
+
+def local_validator(schema: Any) -> Draft202012Validator:
+    """A Draft 2020-12 validator whose `$ref`s resolve only inside `schema` (and the bundled meta-schemas)."""
+    return Draft202012Validator(schema, registry=NO_RETRIEVAL)
 
 
 def schema_errors(validator: Draft202012Validator, instance: Any, limit: int = 5) -> list[str]:
-    """Up to `limit` readable errors, each starting with the JSON path ($.a[0].b) it is about."""
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    """Up to `limit` readable errors, each starting with the JSON path ($.a[0].b) it is about.
+
+    A schema that cannot be applied (a reference that does not resolve, endless recursion) is one error."""
+    try:
+        errors = sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    except Unresolvable as exc:
+        return [f"$: the schema cannot be applied: {_short(str(exc))}"]
+    except RecursionError:
+        return ["$: the schema cannot be applied: it nests too deeply for this value"]
     lines = [_describe(e) for e in errors[:limit]]
     if len(errors) > limit:
         lines.append(f"... and {len(errors) - limit} more errors")

@@ -16,6 +16,7 @@ from openwebrun.domain.models import Account
 from openwebrun.services.files import Upload, too_large
 
 router = APIRouter(prefix="/files")
+UPLOAD_PATH = "/files/upload"  # reads its own body, bounded by OPENWEBRUN_MAX_UPLOAD_BYTES
 
 MAX_FILES_PER_UPLOAD = 20
 MULTIPART_SLACK = 1 << 20  # part headers and boundaries, on top of the files' own bytes

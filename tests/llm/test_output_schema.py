@@ -1,0 +1,116 @@
+"""A caller's outputSchema: Draft 2020-12, local references only, bounded, no endless $ref loops."""
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from openwebrun.agent.output import check_output
+from openwebrun.agent.output_schema import (
+    MAX_SCHEMA_BYTES,
+    MAX_SCHEMA_DEPTH,
+    SchemaProblem,
+    check_json_schema,
+)
+from openwebrun.domain.models import OutputType
+
+
+@pytest.fixture
+def recorder():
+    """A loopback HTTP server that serves a schema and records every request it gets."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b'{"type": "string"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/schema+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def nested(depth: int) -> dict:
+    """A schema document nested exactly `depth` levels deep."""
+    schema: dict = {"type": "string"}
+    for _ in range(depth - 1):
+        schema = {"not": schema}
+    return schema
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": {"a": {"$ref": "#/$defs/name"}}, "$defs": {"name": {"type": "string"}}},
+    {"$defs": {"n": {"$anchor": "num", "type": "integer"}}, "$ref": "#num"},
+    {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}},
+    {"$id": "https://example.test/root", "$defs": {"o": {"$id": "other.json", "type": "string"}}, "$ref": "other.json"},
+    {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"},
+    {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+    {"const": {"$ref": "http://127.0.0.1:9/not-a-reference-but-data"}},
+    {"$ref": "https://json-schema.org/draft/2020-12/schema"},  # a bundled meta-schema, not fetched
+])
+def test_self_contained_schemas_are_accepted(schema):
+    check_json_schema(schema)
+
+
+@pytest.mark.parametrize("schema,problem", [
+    ({"$ref": "#/$defs/missing"}, "'#/$defs/missing' points to nothing in the schema"),
+    ({"properties": {"a": {"$ref": "#nowhere"}}}, "$.properties.a.$ref: '#nowhere' points to nothing"),
+    ({"$ref": "https://example.test/schema.json"}, "remote references are not fetched"),
+    ({"$id": "https://example.test/root", "$ref": "other.json"}, "'other.json' is not inside the schema"),
+    ({"$dynamicRef": "#meta"}, "$.$dynamicRef: '#meta' points to nothing"),
+    ({"$schema": "https://example.test/my-dialect", "type": "object"}, "not a JSON Schema dialect this server knows"),
+    ({"type": "objekt"}, "not a valid Draft 2020-12 JSON Schema at $.type"),
+    ({"items": [{"type": "string"}]}, "not a valid Draft 2020-12 JSON Schema at $.items"),  # draft-07 tuple form
+    ({"pattern": "("}, "at $.pattern"),
+    ({"$ref": "#"}, "the schema at $ refers back to itself"),
+    ({"allOf": [{"not": {"$ref": "#"}}]}, "refers back to itself"),
+    ({"if": {"type": "string"}, "then": {"$ref": "#"}}, "refers back to itself"),
+    ({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"anyOf": [{"$ref": "#/$defs/a"}]}},
+      "properties": {"x": {"$ref": "#/$defs/a"}}}, "the schema at $.$defs.a refers back to itself"),
+    ([{"type": "string"}], "outputSchema to be a JSON Schema object"),
+])
+def test_unusable_schemas_are_refused_with_the_reason(schema, problem):
+    with pytest.raises(SchemaProblem) as refused:
+        check_json_schema(schema)
+    assert problem in str(refused.value)
+
+
+def test_depth_and_size_limits():
+    check_json_schema(nested(MAX_SCHEMA_DEPTH - 1))
+    with pytest.raises(SchemaProblem, match=f"nested {MAX_SCHEMA_DEPTH + 1} levels deep; at most {MAX_SCHEMA_DEPTH}"):
+        check_json_schema(nested(MAX_SCHEMA_DEPTH + 1))
+    with pytest.raises(SchemaProblem, match="nested 50000 levels deep"):  # measured without recursion
+        check_json_schema(nested(50_000))
+    big = {"type": "object", "properties": {f"field{i}": {"type": "string"} for i in range(3000)}}
+    with pytest.raises(SchemaProblem, match=f"bytes as JSON; at most {MAX_SCHEMA_BYTES}"):
+        check_json_schema(big)
+
+
+def test_remote_references_are_never_fetched(recorder):
+    base, hits = recorder
+    with pytest.raises(SchemaProblem, match="remote references are not fetched"):
+        check_json_schema({"type": "object", "properties": {"a": {"$ref": f"{base}/a.json"}}})
+    # The output check of a task never fetches either: the reference is an error for the model.
+    check = check_output(OutputType.STRUCTURED_JSON, {"$ref": f"{base}/a.json"}, "text")
+    assert not check.ok and "cannot be applied" in check.errors[0]
+    assert hits == []
+
+
+def test_output_check_resolves_local_references():
+    schema = {"type": "object", "properties": {"tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}}},
+              "required": ["tags"], "$defs": {"tag": {"type": "string", "minLength": 1}}}
+    assert check_output(OutputType.STRUCTURED_JSON, schema, {"tags": ["a", "b"]}).ok
+    check = check_output(OutputType.STRUCTURED_JSON, schema, {"tags": ["a", ""]})
+    assert not check.ok and check.errors[0].startswith("$.tags[1]:")
