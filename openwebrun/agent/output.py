@@ -17,6 +17,7 @@ from openwebrun.agent.llm.json_repair import parse_lenient
 from openwebrun.agent.llm.validation import local_validator, schema_errors
 from openwebrun.agent.output_schema import SchemaProblem, check_json_schema
 from openwebrun.domain.models import OutputType
+from openwebrun.domain.text import is_blank
 
 MAX_ERRORS = 8
 SCHEMA_CHECK_TIMEOUT_S = 5.0
@@ -50,7 +51,7 @@ def validate_output_schema(output_type: OutputType, schema: Any) -> str | None:
     if output_type is OutputType.STRUCTURED_CSV:
         if not isinstance(schema, list) or not schema:
             return "structured_csv needs outputSchema to be a non-empty array of column names"
-        if not all(isinstance(c, str) and c.strip() for c in schema):
+        if not all(isinstance(c, str) and not is_blank(c) for c in schema):
             return "structured_csv column names must be non-empty strings"
         duplicates = sorted({c for c in schema if schema.count(c) > 1})
         if duplicates:

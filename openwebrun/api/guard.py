@@ -3,8 +3,8 @@
 - a URL longer than MAX_URL_BYTES: 414; a control character in the path: 400;
 - a request body past `max_body_bytes` (by Content-Length or as it arrives): 413;
 - a JSON body that does not parse, nests deeper than MAX_JSON_DEPTH, holds an unpaired UTF-16
-  surrogate or a NUL character in a string, an integer outside 64 bits or a number that is not
-  finite: 400 VALIDATION_ERROR naming where.
+  surrogate or a NUL character in a string (or a key), or a number too large for a float:
+  400 VALIDATION_ERROR naming where. (Typed fields bound their numbers in api/schemas.py.)
 
 Streaming routes that bound their own bodies (file uploads) are passed through unread. An
 unexpected error still answers 500 in the same shape, and the connection stays open.
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 MAX_URL_BYTES = 8192
 MAX_JSON_DEPTH = 100
-INT64 = (-(1 << 63), (1 << 63) - 1)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -55,7 +54,7 @@ def check_url(scope: Scope) -> None:
 def check_json_body(body: bytes) -> None:
     """Raise Refused unless `body` is JSON this server can store and process."""
     try:
-        value = json.loads(body, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        value = json.loads(body, parse_float=_float, parse_constant=_constant)
     except RecursionError:
         raise Refused(400, f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from None
     except ValueError as exc:  # UnicodeDecodeError included
@@ -91,12 +90,6 @@ def _check_text(text: str, path: str) -> None:
         raise Refused(400, f"The request body holds a NUL character at {_short(path)}.")
     raise Refused(400, f"The request body holds an unpaired UTF-16 surrogate at {_short(path)}; "
                        "text must be valid Unicode.")
-
-
-def _int(digits: str) -> int:
-    if len(digits) > 20 or not INT64[0] <= int(digits) <= INT64[1]:
-        raise Refused(400, f"The request body holds the integer {_short(digits, 24)}, which does not fit in 64 bits.")
-    return int(digits)
 
 
 def _float(text: str) -> float:

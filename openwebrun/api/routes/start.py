@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.errors import validation_message
 from openwebrun.api.presenters import session_body, task_body
+from openwebrun.api.responses import Health, MessageSent, SessionStarted, TaskStarted, answers
 from openwebrun.api.schemas import NewTaskMessage, RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn, StateMessage
 from openwebrun.domain.errors import ApiError
 from openwebrun.domain.models import Account
@@ -36,7 +37,7 @@ def _parse(model: type, data: dict[str, Any]) -> Any:
         raise ApiError(400, validation_message(exc.errors()), "VALIDATION_ERROR") from None
 
 
-@router.post("/start-session")
+@router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
 async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     spec = body.initialTask.to_spec() if body.initialTask else None
@@ -46,7 +47,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
     return session_body(session, task, svc.settings.base_url)
 
 
-@router.post("/run-task")
+@router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
 async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
@@ -54,7 +55,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Servic
     return task_body(task, svc.settings.base_url, start_call=True)
 
 
-@router.post("/send-message")
+@router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))
 async def send_message(body: SendMessageIn, who: Account = Depends(account), svc: Services = Depends(services)):
     kind = body.message.get("actionType")
     if kind == "newTask":
@@ -77,7 +78,7 @@ async def send_message(body: SendMessageIn, who: Account = Depends(account), svc
     raise ApiError(400, "message.actionType must be one of newTask, state, interaction, guardrail.", "VALIDATION_ERROR")
 
 
-@router.get("/health")
+@router.get("/health", responses=answers(Health))
 async def health(svc: Services = Depends(services)):
     free = svc.runtime.free_slots
     return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,
