@@ -47,7 +47,7 @@ def run_schemathesis(base_url: str, workdir: Path) -> tuple[dict, Counter[int], 
                "--request-timeout", "30", "--checks", ",".join(CHECKS),
                "--report", "json,har", "--report-json-path", str(reports / "run.json"),
                "--report-har-path", str(reports / "requests.har")]
-    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600,
+    done = subprocess.run(command, check=False, cwd=workdir, capture_output=True, text=True, timeout=600,
                           stdin=subprocess.DEVNULL)
     output = done.stdout + done.stderr
     assert (reports / "run.json").exists(), output[-6000:]

@@ -1,12 +1,13 @@
 """A caller's outputSchema: Draft 2020-12, local references only, bounded, no endless $ref loops."""
 from __future__ import annotations
 
+import asyncio
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from openwebrun.agent.output import check_output
+from openwebrun.agent import output
+from openwebrun.agent.output import check_output, check_output_schema
 from openwebrun.agent.output_schema import (
     MAX_SCHEMA_BYTES,
     MAX_SCHEMA_DEPTH,
@@ -14,32 +15,13 @@ from openwebrun.agent.output_schema import (
     check_json_schema,
 )
 from openwebrun.domain.models import OutputType
+from tests.support.servers import recording_server
 
 
 @pytest.fixture
 def recorder():
-    """A loopback HTTP server that serves a schema and records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = b'{"type": "string"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/schema+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    server.server_close()
+    with recording_server() as (url, hits):
+        yield url, hits
 
 
 def nested(depth: int) -> dict:
@@ -114,3 +96,26 @@ def test_output_check_resolves_local_references():
     assert check_output(OutputType.STRUCTURED_JSON, schema, {"tags": ["a", "b"]}).ok
     check = check_output(OutputType.STRUCTURED_JSON, schema, {"tags": ["a", ""]})
     assert not check.ok and check.errors[0].startswith("$.tags[1]:")
+
+
+async def test_the_submit_check_runs_off_the_event_loop_within_a_time_limit(monkeypatch):
+    release = threading.Event()
+
+    def stuck(output_type, schema):
+        release.wait(10)
+
+    monkeypatch.setattr(output, "validate_output_schema", stuck)
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while not release.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(ticking())
+    problem = await check_output_schema(OutputType.STRUCTURED_JSON, {"type": "object"}, timeout_s=0.3)
+    release.set()
+    await ticker
+    assert problem is not None and "took longer than 0.3 s" in problem
+    assert ticks >= 10  # the loop kept running while the check was stuck
