@@ -1,13 +1,25 @@
 """Wire schemas of the native API (WebRun field names, camelCase) and their mapping to domain specs."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 from pydantic.json_schema import JsonDict
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
 from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# JSON Schema integers within bounds: 3 or 3.0, never "3" or true (bounds before the validator,
+# so that the OpenAPI document shows them as minimum / maximum).
+DurationMs = Annotated[int, Field(ge=1000, le=300_000), BeforeValidator(_whole), Strict()]
+TokenLimit = Annotated[int, Field(ge=0, le=100_000), BeforeValidator(_whole), Strict()]
+ExpiresInMs = Annotated[int, Field(ge=1000, le=86_400_000), BeforeValidator(_whole), Strict()]
+StrictBool = Annotated[bool, Strict()]
 
 # What the model validators below enforce, stated in the OpenAPI document as JSON Schema.
 _OUTPUT_SCHEMA_RULES: JsonDict = {"allOf": [
@@ -42,14 +54,14 @@ class TaskConfigIn(Wire):
     taskDetails: str = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
     startingPoint: str | None = None
     startingUrl: str | None = None
-    maxDuration: int = Field(300_000, ge=1000, le=300_000, strict=True)
-    maxInputTokens: int = Field(100_000, ge=0, le=100_000, strict=True)
-    maxOutputTokens: int = Field(100_000, ge=0, le=100_000, strict=True)
-    terminateOnCompletion: bool = Field(False, strict=True)
+    maxDuration: DurationMs = 300_000
+    maxInputTokens: TokenLimit = 100_000
+    maxOutputTokens: TokenLimit = 100_000
+    terminateOnCompletion: StrictBool = False
     outputType: OutputType = OutputType.TEXT
     outputSchema: Any = None
     avoidDomains: list[str] = Field(default_factory=list)
-    files: list[str] = Field(default_factory=list)
+    files: list[Annotated[str, Field(json_schema_extra={"pattern": "^[0-9a-f]{32}$"})]] = Field(default_factory=list)
     webhook: WebhookIn | None = None
     secrets: list[SecretIn] = Field(default_factory=list)
 
@@ -88,7 +100,7 @@ class SessionOptionsIn(Wire):
 
 class StartSessionIn(SessionOptionsIn):
     initialTask: TaskConfigIn | None = None
-    expiresIn: int | None = Field(None, ge=1000, le=86_400_000, strict=True)
+    expiresIn: ExpiresInMs | None = None
 
 
 class RunTaskIn(SessionOptionsIn, TaskConfigIn):
