@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openwebrun.agent.llm.json_repair import parse_lenient
-from openwebrun.agent.llm.validation import local_validator, schema_errors
+from openwebrun.agent.llm.validation import bounded_validator, schema_errors
 from openwebrun.agent.output_schema import SchemaProblem, check_json_schema
 from openwebrun.domain.models import OutputType
 from openwebrun.domain.text import is_blank
 
 MAX_ERRORS = 8
 SCHEMA_CHECK_TIMEOUT_S = 5.0
+PATTERN_BUDGET_S = 1.0  # regex matching while checking one result (it runs on the event loop)
 _schema_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-check")
 
 
@@ -82,7 +83,7 @@ def as_markdown(value: Any) -> str:
 
 # --- structured_json -----------------------------------------------------------
 def _check_json(schema: Any, value: Any) -> OutputCheck:
-    validator = local_validator(schema) if isinstance(schema, dict) else None
+    validator = bounded_validator(schema, PATTERN_BUDGET_S) if isinstance(schema, dict) else None
     candidates = [value]
     if isinstance(value, str):
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -119,3 +120,15 @@ async def test_the_submit_check_runs_off_the_event_loop_within_a_time_limit(monk
     await ticker
     assert problem is not None and "took longer than 0.3 s" in problem
     assert ticks >= 10  # the loop kept running while the check was stuck
+
+
+def test_output_patterns_are_matched_within_a_time_budget():
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+              "patternProperties": {"^x-": {"type": "integer"}}}
+    assert check_output(OutputType.STRUCTURED_JSON, schema, {"code": "ABC", "x-n": 3}).ok
+    check = check_output(OutputType.STRUCTURED_JSON, schema, {"code": "abc", "x-n": "3"})
+    assert not check.ok and len(check.errors) == 2
+    started = time.monotonic()  # a pattern that backtracks for minutes with Python's re
+    check = check_output(OutputType.STRUCTURED_JSON, {"type": "string", "pattern": "^(a|a)*$"}, "a" * 40 + "!")
+    assert not check.ok and "patterns took too long" in check.errors[0]
+    assert time.monotonic() - started < 10 * output.PATTERN_BUDGET_S  # Python's re: hours
