@@ -5,6 +5,7 @@ import http.client
 import json
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from openwebrun.agent.output_schema import MAX_SCHEMA_DEPTH
 from openwebrun.api.guard import MAX_JSON_DEPTH, MAX_URL_BYTES
@@ -151,3 +152,46 @@ def test_openapi_document_states_the_real_answers(api):
     message = document["components"]["schemas"]["SendMessageIn"]["properties"]["message"]
     assert {"#/components/schemas/NewTaskMessage", "#/components/schemas/StateMessage"} <= {
         ref["$ref"] for ref in message["anyOf"]}
+
+
+def documented(document: dict, path: str, method: str, status: int = 200) -> Draft202012Validator:
+    """A validator for the body the OpenAPI document promises for this answer."""
+    content = document["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
+    return Draft202012Validator({**content["schema"], "components": document["components"]})
+
+
+def conforms(document: dict, path: str, method: str, response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    errors = [f"{e.json_path}: {e.message}" for e in documented(document, path, method, status).iter_errors(body)]
+    assert errors == [], (path, body)
+    return body
+
+
+def test_real_answers_match_the_document(api, llm, site):
+    """The answers the fuzz cannot reach (finished tasks, steps, uploads) have the documented shapes too."""
+    document = api.get("/openapi.json").json()
+    tag = script(llm, [done({"title": "Lamp", "price": 3})])
+    task = conforms(document, "/start/run-task", "post", api.post("/start/run-task", json={
+        "taskDetails": f"read {tag}", "startingUrl": f"{site}/index.html", "outputType": "structured_json",
+        "outputSchema": {"type": "object", "properties": {"title": {"type": "string", "pattern": "^[A-Z]"}}}}))
+    assert task["status"] == "completed" and task["data"]["output"] == {"title": "Lamp", "price": 3}
+    poll = "/task/{session_id}/{task_id}"
+    ids = f"/task/{task['sessionId']}/{task['taskId']}"
+    assert conforms(document, poll, "get", api.get(ids))["status"] == "completed"
+    steps = conforms(document, poll + "/steps", "get", api.get(f"{ids}/steps"))
+    assert steps["steps"][0]["screenshotUrl"]
+    conforms(document, poll, "get", api.get(ids + "x"), status=404)
+
+    failing = script(llm, [{"status": 500}])
+    session = conforms(document, "/start/start-session", "post", api.post("/start/start-session", json={
+        "initialTask": {"taskDetails": f"fail {failing}"}}))
+    assert session["status"] == "failed" and session["code"] == "LLM_ERROR"
+    again = conforms(document, "/start/send-message", "post", api.post("/start/send-message", json={
+        "sessionId": session["sessionId"], "message": {"actionType": "newTask", "taskDetails": f"fail {failing}"}}))
+    assert again["status"] == "failed"
+    conforms(document, "/start/send-message", "post", api.post("/start/send-message", json={
+        "sessionId": session["sessionId"], "message": {"actionType": "state", "newState": "terminate"}}))
+    files = conforms(document, "/files/upload", "post", api.post("/files/upload", files=[("file", ("a.txt", b"hi"))]))
+    assert files["files"][0]["size"] == 2
+    conforms(document, "/start/health", "get", api.get("/start/health"))
