@@ -19,6 +19,7 @@ from openwebrun.services.files import Upload, too_large
 
 router = APIRouter(prefix="/files")
 UPLOAD_PATH = "/files/upload"  # reads its own body, bounded by OPENWEBRUN_MAX_UPLOAD_BYTES
+FileId = Annotated[str, Path(json_schema_extra=ID_DOC)]
 
 MAX_FILES_PER_UPLOAD = 20
 MULTIPART_SLACK = 1 << 20  # part headers and boundaries, on top of the files' own bytes
@@ -74,7 +75,7 @@ def content_disposition(name: str) -> str:
 
 @router.get("/{file_id}", response_class=FileResponse,
             responses=answers({"*/*": BINARY}, 401, 403, 404, description="The file's bytes"))
-async def download(file_id: Annotated[str, Path(json_schema_extra=ID_DOC)], who: Account = Depends(account), svc: Services = Depends(services)):
+async def download(file_id: FileId, who: Account = Depends(account), svc: Services = Depends(services)):
     """The file's bytes, for its owner only (anyone else gets 404)."""
     if file_id == "upload":  # the upload URL with a method it does not have
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
