@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     guardrail_timeout_s: float = Field(600.0, gt=0)  # how long a task waits for a person's answer
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # any other request body (JSON)
 
     @field_validator("llm_mode")
     @classmethod

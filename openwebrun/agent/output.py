@@ -5,20 +5,24 @@ model. `validate_output_schema` checks a caller's outputSchema when the task is 
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from openwebrun.agent.llm.json_repair import parse_lenient
-from openwebrun.agent.llm.validation import schema_errors
+from openwebrun.agent.llm.validation import bounded_validator, schema_errors
+from openwebrun.agent.output_schema import SchemaProblem, check_json_schema
 from openwebrun.domain.models import OutputType
+from openwebrun.domain.text import is_blank
 
 MAX_ERRORS = 8
+SCHEMA_CHECK_TIMEOUT_S = 5.0
+PATTERN_BUDGET_S = 1.0  # regex matching while checking one result (it runs on the event loop)
+_schema_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-check")
 
 
 @dataclass
@@ -40,23 +44,32 @@ def check_output(output_type: OutputType, schema: Any, value: Any) -> OutputChec
 def validate_output_schema(output_type: OutputType, schema: Any) -> str | None:
     """Why `schema` cannot be used for `output_type`, or None when it is fine."""
     if output_type is OutputType.STRUCTURED_JSON:
-        if not isinstance(schema, dict):
-            return "structured_json needs outputSchema to be a JSON Schema object"
         try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            where = exc.json_path if hasattr(exc, "json_path") else "$"
-            return f"not a valid JSON Schema at {where}: {exc.message}"
+            check_json_schema(schema)
+        except SchemaProblem as problem:
+            return str(problem)
         return None
     if output_type is OutputType.STRUCTURED_CSV:
         if not isinstance(schema, list) or not schema:
             return "structured_csv needs outputSchema to be a non-empty array of column names"
-        if not all(isinstance(c, str) and c.strip() for c in schema):
+        if not all(isinstance(c, str) and not is_blank(c) for c in schema):
             return "structured_csv column names must be non-empty strings"
         duplicates = sorted({c for c in schema if schema.count(c) > 1})
         if duplicates:
             return f"structured_csv column names must be unique; repeated: {', '.join(duplicates)}"
     return None
+
+
+async def check_output_schema(output_type: OutputType, schema: Any,
+                              timeout_s: float = SCHEMA_CHECK_TIMEOUT_S) -> str | None:
+    """validate_output_schema off the event loop, in a small worker pool and within `timeout_s`."""
+    if output_type is not OutputType.STRUCTURED_JSON:
+        return validate_output_schema(output_type, schema)  # a column list: cheap
+    work = asyncio.get_running_loop().run_in_executor(_schema_checks, validate_output_schema, output_type, schema)
+    try:
+        return await asyncio.wait_for(work, timeout_s)
+    except TimeoutError:
+        return f"checking it took longer than {timeout_s:g} s; send a smaller schema"
 
 
 # --- text --------------------------------------------------------------------
@@ -70,7 +83,7 @@ def as_markdown(value: Any) -> str:
 
 # --- structured_json -----------------------------------------------------------
 def _check_json(schema: Any, value: Any) -> OutputCheck:
-    validator = Draft202012Validator(schema) if isinstance(schema, dict) else None
+    validator = bounded_validator(schema, PATTERN_BUDGET_S) if isinstance(schema, dict) else None
     candidates = [value]
     if isinstance(value, str):
         try:

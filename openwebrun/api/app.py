@@ -12,6 +12,8 @@ from openwebrun.agent.llm.factory import build_llm
 from openwebrun.agent.loop import Agent
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
+from openwebrun.api.guard import RequestGuard
+from openwebrun.api.openapi import install_openapi
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.browser.launch import find_chromium
@@ -92,6 +94,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
 
     app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)

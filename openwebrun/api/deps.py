@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from openwebrun.domain.models import Account
 from openwebrun.runtime.events import EventHub
@@ -30,5 +31,9 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
-async def account(request: Request) -> Account:
+# Declares the key in the OpenAPI document; the header itself is checked by AuthService.
+bearer = HTTPBearer(auto_error=False, scheme_name="apiKey", description="`Authorization: Bearer <API key>`")
+
+
+async def account(request: Request, _declared: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Account:
     return await services(request).auth.authenticate(request.headers.get("authorization"))

@@ -40,10 +40,13 @@ def validation_message(errors: list[dict]) -> str:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         if err.get("type") == "missing":
-            parts.append(f"{loc} is required")
+            parts.append(f"{loc} is required" if loc else "a JSON request body is required")
         else:
             parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts) or "Invalid request body."
+
+
+HTTP_CODES = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -61,8 +64,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code)
+        code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

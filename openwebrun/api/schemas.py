@@ -3,9 +3,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic.json_schema import JsonDict
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
+from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# JSON Schema integers within bounds: 3 or 3.0, never "3" or true (bounds before the validator,
+# so that the OpenAPI document shows them as minimum / maximum).
+DurationMs = Annotated[int, Field(ge=1000, le=300_000), BeforeValidator(_whole), Strict()]
+TokenLimit = Annotated[int, Field(ge=0, le=100_000), BeforeValidator(_whole), Strict()]
+ExpiresInMs = Annotated[int, Field(ge=1000, le=86_400_000), BeforeValidator(_whole), Strict()]
+StrictBool = Annotated[bool, Strict()]
+
+# What the model validators below enforce, stated in the OpenAPI document as JSON Schema.
+_OUTPUT_SCHEMA_RULES: JsonDict = {"allOf": [
+    {"if": {"required": ["outputType"], "properties": {"outputType": {"const": "structured_json"}}},
+     "then": {"required": ["outputSchema"], "properties": {"outputSchema": {"type": "object"}}}},
+    {"if": {"required": ["outputType"], "properties": {"outputType": {"const": "structured_csv"}}},
+     "then": {"required": ["outputSchema"], "properties": {"outputSchema": {
+         "type": "array", "minItems": 1, "uniqueItems": True,
+         "items": {"type": "string", "pattern": NON_BLANK_PATTERN}}}}},
+]}
 
 
 class Wire(BaseModel):
@@ -25,23 +49,25 @@ class WebhookIn(Wire):
 
 
 class TaskConfigIn(Wire):
-    taskDetails: str | None = None
+    model_config = ConfigDict(json_schema_extra=_OUTPUT_SCHEMA_RULES)
+
+    taskDetails: str = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
     startingPoint: str | None = None
     startingUrl: str | None = None
-    maxDuration: int = Field(300_000, ge=1000, le=300_000)
-    maxInputTokens: int = Field(100_000, ge=0, le=100_000)
-    maxOutputTokens: int = Field(100_000, ge=0, le=100_000)
-    terminateOnCompletion: bool = False
+    maxDuration: DurationMs = 300_000
+    maxInputTokens: TokenLimit = 100_000
+    maxOutputTokens: TokenLimit = 100_000
+    terminateOnCompletion: StrictBool = False
     outputType: OutputType = OutputType.TEXT
     outputSchema: Any = None
     avoidDomains: list[str] = Field(default_factory=list)
-    files: list[str] = Field(default_factory=list)
+    files: list[Annotated[str, Field(json_schema_extra={"pattern": "^[0-9a-f]{32}$"})]] = Field(default_factory=list)
     webhook: WebhookIn | None = None
     secrets: list[SecretIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _needs_details(self) -> "TaskConfigIn":
-        if not (self.taskDetails or "").strip():
+        if is_blank(self.taskDetails):
             raise ValueError("taskDetails is required")
         if self.outputType is not OutputType.TEXT and self.outputSchema is None:
             raise ValueError(f"outputSchema is required when outputType is {self.outputType.value}")
@@ -49,7 +75,7 @@ class TaskConfigIn(Wire):
 
     def to_spec(self) -> TaskSpec:
         return TaskSpec(
-            task_details=(self.taskDetails or "").strip(),
+            task_details=strip_blank(self.taskDetails),
             starting_point=self.startingPoint or self.startingUrl,
             max_duration_ms=self.maxDuration,
             max_input_tokens=self.maxInputTokens,
@@ -68,13 +94,13 @@ class SessionOptionsIn(Wire):
     profileId: str | None = None
     environmentId: str | None = None
     policyId: str | None = None
-    proxy: dict[str, Any] | None = None
-    mode: str = "default"
+    proxy: dict[str, Any] | None = Field(None, json_schema_extra={"maxProperties": 0})  # not supported yet
+    mode: str = Field("default", json_schema_extra={"enum": ["default"]})
 
 
 class StartSessionIn(SessionOptionsIn):
     initialTask: TaskConfigIn | None = None
-    expiresIn: int | None = Field(None, ge=1000, le=86_400_000)
+    expiresIn: ExpiresInMs | None = None
 
 
 class RunTaskIn(SessionOptionsIn, TaskConfigIn):

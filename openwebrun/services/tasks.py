@@ -1,7 +1,7 @@
 """Tasks: checking a request's spec, recording, handing to the runtime, waiting for and reading a task."""
 from __future__ import annotations
 
-from openwebrun.agent.output import validate_output_schema
+from openwebrun.agent.output import check_output_schema
 from openwebrun.domain.commands import NewTask
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.ids import new_id
@@ -22,7 +22,7 @@ class TaskService:
     async def check_spec(self, account: Account, spec: TaskSpec) -> None:
         """400 for what the request body's schema cannot tell: a bad outputSchema, unknown file ids,
         a startingPoint the browser may not open."""
-        problem = validate_output_schema(spec.output_type, spec.output_schema)
+        problem = await check_output_schema(spec.output_type, spec.output_schema)  # off the event loop
         if problem:
             raise Refused("VALIDATION_ERROR", f"Invalid outputSchema: {problem}")
         if spec.starting_point and (refused := await self.runtime.url_refusal(spec.starting_point)):

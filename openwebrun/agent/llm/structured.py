@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from openwebrun.agent.llm.base import LLMOutputError, LLMReply
 from openwebrun.agent.llm.json_repair import parse_lenient
-from openwebrun.agent.llm.validation import schema_errors
+from openwebrun.agent.llm.validation import local_validator, schema_errors
 
 MAX_ECHO_CHARS = 2000  # how much of a bad answer is shown back to the model
 NOT_PARSED = object()
@@ -65,7 +65,7 @@ def corrective_messages(bad_text: str, problems: list[str]) -> list[dict[str, An
 async def decide_structured(ask: Ask, messages: list[dict[str, Any]], schema: dict[str, Any],
                             repair_attempts: int) -> LLMReply:
     """Ask until the answer is a valid decision, at most 1 + repair_attempts exchanges."""
-    validator = Draft202012Validator(schema)
+    validator = local_validator(schema)
     input_tokens = output_tokens = 0
     history = list(messages)
     problems: list[str] = []

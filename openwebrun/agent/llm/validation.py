@@ -1,17 +1,69 @@
 """JSON Schema validation with short, path-named error messages a model can act on."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import regex  # type: ignore[import-untyped,unused-ignore]
+from jsonschema import Draft202012Validator, validators  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 
 MAX_MESSAGE = 400
+NO_RETRIEVAL: Registry = Registry()  # an unknown URI is unresolvable: nothing is ever fetched
+
+
+def local_validator(schema: Any) -> Draft202012Validator:
+    """A Draft 2020-12 validator whose `$ref`s resolve only inside `schema` (and the bundled meta-schemas)."""
+    return Draft202012Validator(schema, registry=NO_RETRIEVAL)
+
+
+class PatternTimeout(Exception):
+    """The `pattern` / `patternProperties` matches of one validation used up their time."""
+
+
+def bounded_validator(schema: Any, budget_s: float) -> Draft202012Validator:
+    """local_validator whose regex matches together take at most about `budget_s`: a caller's
+    pattern can backtrack for minutes (`^(a|a)*$`), and validation runs on the event loop."""
+    deadline = time.monotonic() + budget_s
+
+    def search(pattern: str, text: str) -> bool:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise PatternTimeout
+        try:
+            return regex.search(pattern, text, timeout=left) is not None
+        except TimeoutError:
+            raise PatternTimeout from None
+
+    def pattern(validator: Any, patrn: str, instance: Any, _schema: Any) -> Any:
+        if validator.is_type(instance, "string") and not search(patrn, instance):
+            yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    def pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, _schema: Any) -> Any:
+        if validator.is_type(instance, "object"):
+            for patrn, subschema in patterns.items():
+                for key, value in instance.items():
+                    if search(patrn, key):
+                        yield from validator.descend(value, subschema, path=key, schema_path=patrn)
+
+    bounded = validators.extend(Draft202012Validator, {"pattern": pattern, "patternProperties": pattern_properties})
+    return bounded(schema, registry=NO_RETRIEVAL)
 
 
 def schema_errors(validator: Draft202012Validator, instance: Any, limit: int = 5) -> list[str]:
-    """Up to `limit` readable errors, each starting with the JSON path ($.a[0].b) it is about."""
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    """Up to `limit` readable errors, each starting with the JSON path ($.a[0].b) it is about.
+
+    A schema that cannot be applied (a reference that does not resolve, endless recursion) is one error."""
+    try:
+        errors = sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    except Unresolvable as exc:
+        return [f"$: the schema cannot be applied: {_short(str(exc))}"]
+    except RecursionError:
+        return ["$: the schema cannot be applied: it nests too deeply for this value"]
+    except PatternTimeout:
+        return ["$: checking the value against the schema's patterns took too long; use simpler values"]
     lines = [_describe(e) for e in errors[:limit]]
     if len(errors) > limit:
         lines.append(f"... and {len(errors) - limit} more errors")

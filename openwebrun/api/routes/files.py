@@ -1,9 +1,10 @@
 """/files: upload files for tasks; read back a stored file (an upload or a task's download)."""
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -12,13 +13,20 @@ from starlette.types import Message, Receive
 from openwebrun.api.errors import ApiError
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.presenters import uploaded_body
+from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
 from openwebrun.domain.models import Account
 from openwebrun.services.files import Upload, too_large
 
 router = APIRouter(prefix="/files")
+UPLOAD_PATH = "/files/upload"  # reads its own body, bounded by OPENWEBRUN_MAX_UPLOAD_BYTES
+FileId = Annotated[str, Path(json_schema_extra=ID_DOC)]
 
 MAX_FILES_PER_UPLOAD = 20
 MULTIPART_SLACK = 1 << 20  # part headers and boundaries, on top of the files' own bytes
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                            "minItems": 1, "maxItems": MAX_FILES_PER_UPLOAD}}}}}}}
 
 
 def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
@@ -37,7 +45,7 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
     return bounded_receive
 
 
-@router.post("/upload")
+@router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
 async def upload(request: Request, who: Account = Depends(account), svc: Services = Depends(services)):
     """multipart/form-data with one or more `file` parts. The body is read only after the key is checked."""
     limit = svc.settings.max_upload_bytes
@@ -65,9 +73,12 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-@router.get("/{file_id}")
-async def download(file_id: str, who: Account = Depends(account), svc: Services = Depends(services)):
+@router.get("/{file_id}", response_class=FileResponse,
+            responses=answers({"*/*": BINARY}, 401, 403, 404, description="The file's bytes"))
+async def download(file_id: FileId, who: Account = Depends(account), svc: Services = Depends(services)):
     """The file's bytes, for its owner only (anyone else gets 404)."""
+    if file_id == "upload":  # the upload URL with a method it does not have
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
     file, path = await svc.files.owned(who, file_id)
     return FileResponse(path, media_type=file.content_type,
                         headers={"Content-Disposition": content_disposition(file.original_name),

@@ -8,6 +8,7 @@ from openwebrun.api.deps import Services, account, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.messages import handle_message
 from openwebrun.api.presenters import session_body, task_body
+from openwebrun.api.responses import Health, MessageSent, SessionStarted, TaskStarted, answers
 from openwebrun.api.schemas import RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn
 from openwebrun.domain.models import Account
 
@@ -26,7 +27,7 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
         raise ApiError(400, "Proxies are not supported by this server yet.", "NOT_SUPPORTED")
 
 
-@router.post("/start-session")
+@router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
 async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     spec = body.initialTask.to_spec() if body.initialTask else None
@@ -36,7 +37,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
     return session_body(session, task, svc.settings.base_url)
 
 
-@router.post("/run-task")
+@router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
 async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
@@ -44,12 +45,12 @@ async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Servic
     return task_body(task, svc.settings.base_url, start_call=True)
 
 
-@router.post("/send-message")
+@router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))
 async def send_message(body: SendMessageIn, who: Account = Depends(account), svc: Services = Depends(services)):
     return await handle_message(svc, who, body.sessionId, body.message)
 
 
-@router.get("/health")
+@router.get("/health", responses=answers(Health))
 async def health(svc: Services = Depends(services)):
     free = svc.runtime.free_slots
     return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,

@@ -1,0 +1,246 @@
+"""The answers of the native API as OpenAPI models, for the document and generated clients.
+
+The bodies themselves are built in presenters.py; these models only describe them (routes use
+`responses=`, not `response_model`, so nothing is filtered). Every refusal has ErrorBody.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Doc(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(Doc):
+    success: Literal[False]
+    error: str = Field(description="what went wrong, for a person")
+    code: str = Field(description="a stable code: VALIDATION_ERROR, UNAUTHORIZED, TASK_NOT_FOUND, ...")
+
+
+class UsageBody(Doc):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    completion_time: float = Field(description="seconds")
+    cost: float = Field(description="US dollars")
+    inputTokens: int
+    outputTokens: int
+    computeTime: float
+
+
+class TaskFile(Doc):
+    source: str
+    downloadUrl: str | None
+    filename: str
+    timestamp: float = Field(description="epoch milliseconds")
+    fileId: str | None
+
+
+class VisitedUrl(Doc):
+    url: str
+    timestamp: float
+
+
+class NetworkEntry(Doc):
+    id: str
+    taskId: str
+    urls: list[VisitedUrl]
+
+
+class CompletedData(Doc):
+    message: str
+    files: list[TaskFile]
+    network: list[NetworkEntry]
+    output: Any = Field(None, description="the parsed result of structured_json / structured_csv")
+
+
+class ResultData(Doc):
+    message: str
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    completion_time: float
+
+
+class ResultBody(Doc):
+    type: Literal["task_completed"]
+    data: ResultData
+
+
+class TaskCompleted(Doc):
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    type: Literal["task_completed"]
+    status: Literal["completed"]
+    pending: Literal[False]
+    data: CompletedData
+    result: ResultBody
+    usage: UsageBody
+    completedAt: str | None = None
+
+
+class TaskFailed(Doc):
+    success: Literal[False]
+    sessionId: str
+    taskId: str
+    type: Literal["task_failed"]
+    status: Literal["failed"]
+    pending: Literal[False]
+    error: str
+    code: str = Field(description="NAVIGATION_TIMEOUT, MAX_DURATION_EXCEEDED, LLM_ERROR, ... (docs/api.md)")
+    usage: UsageBody
+    completedAt: str | None = None
+
+
+class GuardrailData(Doc):
+    type: Literal["human_input_needed"]
+    value: str
+
+
+class TaskGuardrail(Doc):
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    type: Literal["guardrail_trigger"]
+    status: Literal["guardrail"]
+    pending: Literal[True]
+    data: GuardrailData
+    usage: UsageBody
+
+
+class TaskPending(Doc):
+    """A start call whose task did not finish within the wait window."""
+
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    status: Literal["pending"]
+    pending: Literal[True]
+    pollUrl: str
+    message: str
+
+
+class TaskRunning(Doc):
+    """A poll of an unfinished task (usage so far)."""
+
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    status: Literal["running"]
+    pending: Literal[True]
+    usage: UsageBody
+
+
+TaskStarted = Annotated[TaskCompleted | TaskFailed | TaskGuardrail | TaskPending, Field(discriminator="status")]
+TaskPolled = Annotated[TaskCompleted | TaskFailed | TaskGuardrail | TaskRunning, Field(discriminator="status")]
+
+
+class Dimensions(Doc):
+    width: int
+    height: int
+
+
+class Streaming(Doc):
+    dimensions: Dimensions
+
+
+class SessionStarted(Doc):
+    """A new session; with an initialTask, the task's fields (as in run-task) are merged in."""
+
+    success: Literal[True]
+    sessionId: str
+    streaming: Streaming
+    initialPrompt: str
+    expiresIn: int
+    message: str
+    taskId: str | None = None
+    status: Literal["pending", "completed", "failed", "guardrail"] | None = None
+    pending: bool | None = None
+    pollUrl: str | None = None
+    type: str | None = None
+    data: dict[str, Any] | None = None
+    result: ResultBody | None = None
+    usage: UsageBody | None = None
+    error: str | None = None
+    code: str | None = None
+    completedAt: str | None = None
+
+
+class MessageSent(Doc):
+    success: Literal[True]
+    message: str
+
+
+class StepBody(Doc):
+    number: int
+    url: str
+    title: str
+    thinking: str
+    nextGoal: str
+    actions: list[dict[str, Any]]
+    results: list[str]
+    error: str | None
+    inputTokens: int
+    outputTokens: int
+    screenshotUrl: str | None
+    createdAt: str
+
+
+class StepsBody(Doc):
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    steps: list[StepBody]
+
+
+class UploadedFile(Doc):
+    fileId: str
+    originalName: str
+    size: int
+
+
+class Uploaded(Doc):
+    success: Literal[True]
+    files: list[UploadedFile]
+
+
+class Health(Doc):
+    success: Literal[True]
+    status: Literal["healthy"]
+    instancesAvailable: bool
+    instanceCount: int
+    timestamp: str
+
+
+ERROR_STATUSES = {
+    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, NOT_SUPPORTED)",
+    401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
+    403: "the key's account is deactivated (ACCOUNT_DEACTIVATED)",
+    404: "not found",
+    409: "a task is already running in this session (TASK_RUNNING)",
+    413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
+    414: "the URL is too long (URI_TOO_LONG)",
+    503: "every session slot is taken (NO_AVAILABLE_INSTANCES)",
+}
+ALWAYS = (400, 413, 414)  # any request can be refused by the request guard
+
+
+def answers(ok: Any, *statuses: int, description: str = "Success") -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: its success model and the error statuses it can answer."""
+    documented: dict[int | str, dict[str, Any]] = {200: {"description": description}}
+    if isinstance(ok, dict):
+        documented[200]["content"] = ok
+    else:
+        documented[200]["model"] = ok
+    for status in sorted({*ALWAYS, *statuses}):
+        documented[status] = {"model": ErrorBody, "description": ERROR_STATUSES[status]}
+    return documented
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+# Session, task and file ids as the server makes them; any other id is simply not found (404).
+ID_DOC = {"pattern": "^[0-9a-f]{32}$"}
