@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     guardrail_timeout_s: float = Field(600.0, gt=0)  # how long a task waits for a person's answer
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
+    socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
 
     @field_validator("llm_mode")
     @classmethod
