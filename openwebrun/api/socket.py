@@ -14,12 +14,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import socketio
+import socketio  # type: ignore[import-untyped]
 
 from openwebrun.api.deps import Services
 from openwebrun.api.messages import handle_message
 from openwebrun.api.presenters import error_body
-from openwebrun.api.socket_payloads import end_session_payload, message_payload, task_end_payload
+from openwebrun.api.socket_payloads import (
+    end_session_payload,
+    message_payload,
+    task_end_payload,
+)
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.events import Event, SessionClosed, TaskFinished
 from openwebrun.domain.models import Account

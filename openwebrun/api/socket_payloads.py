@@ -9,8 +9,19 @@ from typing import Any
 
 from openwebrun.api.presenters import task_body
 from openwebrun.domain.events import (
-    ActionTaken, AgentThought, ControlReleased, ControlTaken, Event, EventsLost, HumanAnswered, HumanInputNeeded,
-    SessionClosed, TaskPaused, TaskQueued, TaskResumed, TaskStarted,
+    ActionTaken,
+    AgentThought,
+    ControlReleased,
+    ControlTaken,
+    Event,
+    EventsLost,
+    HumanAnswered,
+    HumanInputNeeded,
+    SessionClosed,
+    TaskPaused,
+    TaskQueued,
+    TaskResumed,
+    TaskStarted,
 )
 from openwebrun.domain.models import Task
 

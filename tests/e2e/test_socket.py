@@ -1,6 +1,7 @@
 """socketURL: Socket.IO clients watch a session's events and steer it, against the real server."""
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -149,37 +150,49 @@ def test_several_sockets_watch_one_session(api, llm, site, server):
 def test_a_socket_that_never_reads_does_not_hold_up_the_task_or_other_sockets(make_server, llm, site):
     server = make_server(OPENWEBRUN_SOCKET_QUEUE="8", OPENWEBRUN_WAIT_WINDOW_S="120")
     steps = 16
-    thinking = "x" * 300_000  # about 10 MB of events in all: more than the stalled socket's buffers take
+    thinking = "x" * 300_000  # about 10 MB of events in all: far more than the stalled socket's buffers take
     decisions = [{"usage": [100, 20], "thinking": f"step {n} " + thinking, "next_goal": f"goal {n}",
                   "actions": [{"action": "wait", "seconds": n / 1000}]} for n in range(1, steps)]
     decisions.append({"usage": [100, 20], **done("patient")})
-    with server.client() as api:
+    with server.client() as api, contextlib.ExitStack() as stack:
         session_id = start_session(api)
         stalled = StalledSocket(server.base_url, session_id)
-        try:
-            with SessionSocket(server.base_url, session_id) as reader:
-                began = time.monotonic()
-                body = send_task(api, session_id, f"Wait a lot {script(llm, decisions)}",
-                                 startingPoint=f"{site}/list.html").json()
-                took = time.monotonic() - began
-                assert body["status"] == "completed" and body["data"]["message"] == "patient", body
-                reader.wait_for("task_completed")
-                # the reading socket got every event, in order, and was never told of a loss
-                assert [p["data"]["step"] for p in reader.messages("agent")] == list(range(1, steps + 1))
-                assert [p["data"]["step"] for p in reader.messages("action")] == list(range(1, steps + 1))
-                assert all(p["content"].startswith(f"step {n} ") for n, p in enumerate(reader.messages("agent")[:-1], 1))
-                assert not [p for p in reader.messages("response_update") if "lost" in p["data"]]
-            # the stalled socket, read at last: its own oldest events were dropped, it was told, and the
-            # newest (the completion) still arrives
-            received = stalled.drain(lambda name, p: p.get("type") == "task_completed")
-        finally:
-            stalled.close()
-        lost = [p["data"]["lost"] for name, p in received if p.get("type") == "response_update" and "lost" in p["data"]]
-        assert lost and sum(lost) > 0, [p.get("type") for _, p in received]
+        stack.callback(stalled.close)
+        readers = [stack.enter_context(SessionSocket(server.base_url, session_id, transports=[transport]))
+                   for transport in ("websocket", "websocket", "polling")]
+        began = time.monotonic()
+        body = send_task(api, session_id, f"Wait a lot {script(llm, decisions)}",
+                         startingPoint=f"{site}/list.html").json()
+        took = time.monotonic() - began
+        assert body["status"] == "completed" and body["data"]["message"] == "patient", body
+        for reader in readers:
+            reader.wait_for("task_completed")
+            # every reading socket got every event, in order, and was never told of a loss
+            assert [p["data"]["step"] for p in reader.messages("agent")] == list(range(1, steps + 1))
+            assert [p["data"]["step"] for p in reader.messages("action")] == list(range(1, steps + 1))
+            thoughts = reader.messages("agent")[:-1]
+            assert all(p["content"] == f"step {n} " + thinking for n, p in enumerate(thoughts, 1))
+            assert not [p for p in reader.messages("response_update") if "lost" in p["data"]]
+        # the stalled socket, read at last: its own oldest events were dropped, it was told so first,
+        # and the newest (the completion) still arrives
+        received = stalled.drain(lambda name, p: p.get("type") == "task_completed")
+        lost = [p["data"] for name, p in received if p.get("type") == "response_update" and "lost" in p["data"]]
+        assert lost and lost[0]["lost"] > 0, [p.get("type") for _, p in received]
+        assert lost[0]["message"] == f"{lost[0]['lost']} events were dropped: this socket reads too slowly"
         assert received[-1][1]["taskId"] == body["taskId"]
         assert len(received) < 2 * steps + 2  # it never got them all
-        print(f"\n{steps}-step task with a stalled socket took {took:.1f} s; the stalled socket lost {sum(lost)} events")
+        print(f"\n{steps}-step task with 3 readers and a stalled socket took {took:.1f} s; "
+              f"the stalled socket lost {sum(d['lost'] for d in lost)} events")
         terminate(api, session_id)
+
+
+def test_any_origin_may_open_the_socket(server):
+    """The session id is the credential (no cookies), so browsers of any origin may connect."""
+    with server.client(key=None) as anonymous:
+        opened = anonymous.get("/socket.io/", params={"EIO": "4", "transport": "polling"},
+                               headers={"Origin": "https://dashboard.example"})
+    assert opened.status_code == 200 and opened.text.startswith("0{")
+    assert opened.headers["access-control-allow-origin"] == "https://dashboard.example"
 
 
 def test_terminate_and_terminate_on_completion_end_the_session_on_the_socket(api, llm, site, server):

@@ -25,10 +25,11 @@ import asyncio
 import json
 import socket
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Self
 from urllib.parse import urlsplit
 
-import socketio
+import socketio  # type: ignore[import-untyped]
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
@@ -67,7 +68,7 @@ class SessionSocket:
         self.client.on("disconnect", self._gone)
 
     # --- lifecycle ----------------------------------------------------------------
-    def connect(self) -> "SessionSocket":
+    def connect(self) -> Self:
         try:
             self._run(self.client.connect(self.base_url, auth=self.auth, transports=self.transports,
                                           wait_timeout=self.timeout))
@@ -85,7 +86,7 @@ class SessionSocket:
         self._thread.join(self.timeout)
         self._loop.close()
 
-    def __enter__(self) -> "SessionSocket":
+    def __enter__(self) -> Self:
         return self.connect()
 
     def __exit__(self, *exc: object) -> None:
