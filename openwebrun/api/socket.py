@@ -61,6 +61,8 @@ class SocketBridge:
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
         self.sio.on("message", self._message)
+        self._socketio_closed = self.sio.eio.handlers["disconnect"]  # python-socketio's own, wrapped
+        self.sio.eio.on("disconnect", self._engine_closed)
 
     def asgi_app(self) -> socketio.ASGIApp:
         """The Engine.IO endpoint, to be mounted at /socket.io (routing is the mount's)."""
@@ -103,6 +105,14 @@ class SocketBridge:
         svc.runtime.touch(session_id)
         # The job first runs after this handler returned and the CONNECT packet was queued.
         watcher.job = asyncio.create_task(self._forward(watcher), name=f"socket-{sid}")
+
+    async def _engine_closed(self, eio_sid: str, *args: Any) -> Any:
+        """An Engine.IO connection closed: end the long-poll its client may have left waiting, which
+        Engine.IO would hold (and the server's shutdown with it) for pingInterval + pingTimeout."""
+        socket = self.sio.eio.sockets.get(eio_sid)
+        if socket is not None:
+            socket.queue.put_nowait(None)  # a waiting poll answers at once; a WebSocket writer stops
+        return await self._socketio_closed(eio_sid, *args)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         watcher = self.watchers.get(sid)
@@ -153,16 +163,17 @@ class SocketBridge:
 
     async def _emit(self, watcher: Watcher, name: str, payload: dict[str, Any]) -> None:
         """Emit to this socket only; first wait while its unwritten packets fill its share."""
-        backlog = self._send_queue(watcher.sid)
-        if backlog is not None and backlog.qsize() >= self.queue_size:
-            await backlog.join()  # the writer takes them as the client reads; meanwhile the hub queue drops
+        socket = self._engine_socket(watcher.sid)
+        if socket is not None and socket.queue.qsize() >= self.queue_size:
+            # Engine.IO's packet queue has no bound (a put never waits): we bound it here. The writer
+            # takes the packets as the client reads; meanwhile this socket's hub queue drops its oldest.
+            await socket.queue.join()
         await self.sio.emit(name, payload, to=watcher.sid)
 
-    def _send_queue(self, sid: str) -> asyncio.Queue | None:
-        """Engine.IO's unbounded per-socket packet queue (put never waits: we bound it ourselves)."""
+    def _engine_socket(self, sid: str) -> Any:
+        """The Engine.IO socket under a Socket.IO sid (its `queue` holds the packets not yet written)."""
         eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
-        socket = self.sio.eio.sockets.get(eio_sid) if eio_sid else None
-        return getattr(socket, "queue", None)
+        return self.sio.eio.sockets.get(eio_sid) if eio_sid else None
 
     # --- client -> server ------------------------------------------------------------
     async def _message(self, sid: str, data: Any = None) -> dict[str, Any]:

@@ -186,6 +186,18 @@ def test_a_socket_that_never_reads_does_not_hold_up_the_task_or_other_sockets(ma
         terminate(api, session_id)
 
 
+def test_a_polling_client_that_leaves_is_let_go_at_once(api, server):
+    """Its pending long-poll is answered when it closes (Engine.IO alone would hold it for 45 s, and
+    the client's disconnect and the server's shutdown with it)."""
+    session_id = start_session(api)
+    for _ in range(2):
+        sock = SessionSocket(server.base_url, session_id, transports=["polling"], timeout=5).connect()
+        began = time.monotonic()
+        sock.close()  # raises TimeoutError after 10 s
+        assert time.monotonic() - began < 5
+    terminate(api, session_id)
+
+
 def test_any_origin_may_open_the_socket(server):
     """The session id is the credential (no cookies), so browsers of any origin may connect."""
     with server.client(key=None) as anonymous:
@@ -213,6 +225,7 @@ def test_terminate_and_terminate_on_completion_end_the_session_on_the_socket(api
         send_task(api, session_id, f"Finish {tag}", startingPoint=f"{site}/list.html", terminateOnCompletion=True)
         ended = sock.wait_for("end_session", event="end_session")
         assert ended["reason"] == "terminateOnCompletion" and ended["detail"] == "task_completed"
+        assert sock.wait_for("end_session") == ended
         assert sock.types()[-2:] == ["task_completed", "end_session"], sock.types()
         sock.wait_disconnected()
 

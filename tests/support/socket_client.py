@@ -81,8 +81,11 @@ class SessionSocket:
     def close(self) -> None:
         if self._loop.is_closed():
             return
-        self._run(self.client.disconnect())
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        try:
+            self._run(self.client.disconnect())
+        finally:
+            self._run(self._settle())
+            self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         self._loop.close()
 
@@ -147,6 +150,14 @@ class SessionSocket:
     # --- internals ------------------------------------------------------------------
     def _run(self, coro: Any, timeout: float | None = None) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout or self.timeout + 5)
+
+    @staticmethod
+    async def _settle() -> None:
+        """Let the client's leftover tasks (its read loops) finish before the loop stops."""
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     def _record(self, name: str) -> Callable[[Any], None]:
         def record(payload: Any) -> None:
