@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # any other request body (JSON)
+    socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
 
     @field_validator("llm_mode")
     @classmethod

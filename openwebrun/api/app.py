@@ -16,6 +16,7 @@ from openwebrun.api.guard import RequestGuard
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
+from openwebrun.api.socket import SocketBridge
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
@@ -42,6 +43,8 @@ def announce_key(key: str) -> None:
 
 
 def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
+    bridge = SocketBridge(queue_size=settings.socket_queue)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +82,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
                                       files=files, hub=hub)
+        bridge.attach(app.state.services)
         try:
             await pool.start()
         except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
@@ -88,6 +92,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             yield
         finally:
             await runtime.close()
+            await bridge.close()
             await recorder.close()
             await pool.close()
             await db.close()
@@ -99,6 +104,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app
 
 

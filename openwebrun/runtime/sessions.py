@@ -116,6 +116,13 @@ class SessionRuntime:
         live = self._live(session_id)
         return live.account_id if live else None
 
+    def touch(self, session_id: str) -> bool:
+        """Someone is active on the session (e.g. a socket connected): its idle timer starts over."""
+        live = self._live(session_id)
+        if live is not None:
+            live.touch()
+        return live is not None
+
     def info(self, session_id: str) -> SessionInfo | None:
         live = self._live(session_id)
         if live is None:
