@@ -33,9 +33,12 @@ END_REASONS = {"terminated": "terminated", "expired": "expired", "task_completed
 
 
 def _ids(event: Event) -> dict[str, Any]:
-    ids = {"sessionId": event.session_id}
+    """The ids, plus the event's place in the server's stream and its time (epoch ms)."""
+    ids: dict[str, Any] = {"sessionId": event.session_id}
     if event.task_id:
         ids["taskId"] = event.task_id
+    ids["seq"] = event.seq
+    ids["timestamp"] = round(event.at * 1000, 3)
     return ids
 
 

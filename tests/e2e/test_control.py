@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate, wait_until
 from tests.support.recording_site import RecordingSite
+from tests.support.socket_client import SessionSocket
 
 HUMAN_NOTE = "A person took over the browser"
 
@@ -196,3 +197,37 @@ def test_paused_task_clock_stops(make_server, llm, rsite):
         assert body["status"] == "completed" and body["data"]["message"] == "finished after the pause", body
         assert body["usage"]["computeTime"] < 1.5
         terminate(api, start["sessionId"])
+
+
+def test_pause_holds_the_agent_until_resume(make_server, llm, rsite):
+    """No action reaches the site and no LLM request is made while paused; the decision that was
+    on its way when the pause came is acted on after resume, not asked again."""
+    server = make_server(OPENWEBRUN_WAIT_WINDOW_S="0")
+    held = f"pause-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **act({"action": "click", "index": {"$find": "Go to the list"}})},
+                       done("paused and resumed")])
+    name = tag.split(":")[1]
+    gate = llm.gate(held)
+    with server.client() as api:
+        sid = api.post("/start/start-session", json={}).json()["sessionId"]
+        with SessionSocket(server.base_url, sid) as sock:
+            start = send_task(api, sid, f"open the list {tag}", startingPoint=f"{rsite.url}/control.html").json()
+            gate.wait_arrived()
+            assert state(api, sid, "pause").status_code == 200
+            sock.wait_for(lambda p: p.get("data", {}).get("state") == "paused")
+            gate.release()
+            thought = sock.wait_for("agent")  # the decision arrived while paused
+            assert len(llm.requests_for(name)) == 1
+            poll = api.get(f"/task/{sid}/{start['taskId']}").json()
+            assert poll["status"] == "running" and poll["pending"] is True
+            resumed_at = time.monotonic()
+            assert not rsite.requested("/list.html"), "an action ran while paused"
+            assert not [p for p in sock.messages() if p.get("type") == "action"], "an action started while paused"
+            assert state(api, sid, "resume").status_code == 200
+            sock.wait_for("action", start=sock.received.index(("message", thought)))
+            body = poll_until_finished(api, sid, start["taskId"])
+            assert body["status"] == "completed" and body["data"]["message"] == "paused and resumed", body
+            hits = rsite.requested("/list.html")
+            assert hits and all(h.at >= resumed_at for h in hits)
+            assert len(llm.requests_for(name)) == 2  # one decision per step: nothing was asked twice
+        terminate(api, sid)
