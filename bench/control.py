@@ -36,6 +36,7 @@ from openwebrun.agent.llm.factory import build_llm  # noqa: E402
 from openwebrun.agent.loop import Agent  # noqa: E402
 from openwebrun.browser.launch import find_chromium  # noqa: E402
 from openwebrun.browser.pool import BrowserPool  # noqa: E402
+from openwebrun.browser.reach import Reach  # noqa: E402
 from openwebrun.domain.models import TaskSpec, Usage  # noqa: E402
 from openwebrun.runtime.control import TaskControl  # noqa: E402
 from openwebrun.runtime.events import EventHub  # noqa: E402
@@ -120,6 +121,38 @@ def takeover_clicks(server: ServerProcess, llm: ScriptedLLM, site: RecordingSite
     return click_ms, http_ms
 
 
+async def socket_latency(server: ServerProcess, llm: ScriptedLLM, site: RecordingSite, steps: int) -> list[float]:
+    """Server event time -> arrival at a python-socketio client, for every agent and action event."""
+    import httpx
+    import socketio
+
+    tag = llm.script("socket", [PING] * steps + [
+        {"thinking": "", "next_goal": "", "actions": [{"action": "done", "success": True, "result": "ok"}]}])
+    delays: list[float] = []
+    finished = asyncio.Event()
+    sio = socketio.AsyncClient(reconnection=False)
+
+    @sio.on("message")
+    async def on_message(payload: dict) -> None:
+        arrived = time.time() * 1000
+        if payload.get("type") in ("agent", "action") and "timestamp" in payload:
+            delays.append(arrived - payload["timestamp"])
+        if payload.get("type") in ("task_completed", "error"):
+            finished.set()
+
+    headers = {"Authorization": f"Bearer {server.env['OPENWEBRUN_API_KEY']}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=60) as client:
+        sid = (await client.post("/start/start-session", json={})).json()["sessionId"]
+        await sio.connect(server.base_url, auth={"sessionId": sid}, transports=["websocket"])
+        await client.post("/start/send-message", json={"sessionId": sid, "message": {
+            "actionType": "newTask", "taskDetails": f"ping {tag}", "startingPoint": f"{site.url}/ping.html"}})
+        await asyncio.wait_for(finished.wait(), 120)
+        await sio.disconnect()
+        await client.post("/start/send-message", json={"sessionId": sid, "message": {
+            "actionType": "state", "newState": "terminate"}})
+    return delays
+
+
 # --- in-process: step overhead --------------------------------------------------------------
 class TimedLLM:
     """Counts the time spent waiting for the model, so that it can be taken out."""
@@ -152,7 +185,7 @@ async def one_run(pool: BrowserPool, llm_server: ScriptedLLM, site_url: str, ste
     hub = EventHub()
     readers = []
     with tempfile.TemporaryDirectory() as downloads:
-        env = BrowserEnv(context, downloads_dir=Path(downloads))
+        env = BrowserEnv(context, downloads_dir=Path(downloads), reach=pool.reach)
         if steered:
             control: Any = TaskControl("s", "t", publish=hub.publish, human_timeout_s=600)
             readers = [asyncio.create_task(drain(hub.subscribe("s"))), asyncio.create_task(drain(hub.subscribe(None)))]
@@ -172,7 +205,7 @@ async def one_run(pool: BrowserPool, llm_server: ScriptedLLM, site_url: str, ste
 
 
 async def step_overhead(llm_server: ScriptedLLM, site_url: str, rounds: int, steps: int) -> tuple[list[float], list[float]]:
-    pool = BrowserPool(find_chromium(), headless=True)
+    pool = BrowserPool(find_chromium(), headless=True, reach=Reach(allow_private=True))  # the site is on loopback
     await pool.start(warm=False)
     plain, steered = [], []
     try:
@@ -196,11 +229,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             server = ServerProcess(Path(tmp), {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url,
                                                "OPENAI_API_KEY": "x", "OPENWEBRUN_LLM_MAX_RETRIES": "0",
-                                               "OPENWEBRUN_WAIT_WINDOW_S": "0",
+                                               "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_MAX_STEPS": "1000",
                                                "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true"}).start()
             try:
                 paused, resumed = pause_resume(server, llm, site, args.rounds)
                 clicks, http = takeover_clicks(server, llm, site, args.rounds * 2)
+                events = asyncio.run(socket_latency(server, llm, site, args.steps))
             finally:
                 server.stop()
         plain, steered = asyncio.run(step_overhead(llm, site.url, max(3, args.rounds // 4), args.steps))
@@ -212,6 +246,7 @@ def main() -> None:
     show("resume -> next action", resumed)
     show("takeover CLICK over HTTP -> page click", clicks, target="target: p50 < 50 ms")
     show("  (the HTTP call's own round trip)", http)
+    show("a step's event -> socket client", events, target="target: p50 < 20 ms")
     show("step overhead, agent alone", plain, "ms/step")
     show("step overhead, door + hub (3 subscribers)", steered, "ms/step",
          f"difference of medians {statistics.median(steered) - statistics.median(plain):+.1f} ms/step")
