@@ -45,7 +45,7 @@ from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
 from tests.support.recording_site import RecordingSite  # noqa: E402
 from tests.support.servers import ServerProcess  # noqa: E402
 
-SITE = ROOT / "bench" / "site"
+SITE = ROOT / "tests" / "e2e" / "site"
 PING = {"thinking": "ping", "next_goal": "ping", "actions": [{"action": "click", "index": {"$find": "Ping"}}]}
 
 

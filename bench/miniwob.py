@@ -93,7 +93,8 @@ class Episode:
     reward: float | None = None
     steps: int = 0
     seconds: float = 0.0
-    failure: str = ""  # observation gap | action gap | action error | no effect | wrong result | timed out | step budget | policy error
+    # observation gap | action gap | action error | no effect | wrong result | timed out | step budget | policy error
+    failure: str = ""
     detail: str = ""
     excerpt: str = ""
     actions: list = field(default_factory=list)

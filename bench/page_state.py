@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import tokens  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
-import tokens  # noqa: E402
 from openwebrun.agent.browser_env import BrowserEnv  # noqa: E402
 from openwebrun.browser.launch import VIEWPORT, find_chromium, launch_args, launch_chromium  # noqa: E402
 from tests.support.servers import static_site  # noqa: E402
@@ -267,7 +267,8 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
         rows.append(row)
 
     head = (f"{'page':<34}{'set':<8}| {'owr tok':>8}{'el':>5}{'ms':>7} | {'b-u tok':>8}{'el':>5}{'band':>5}{'ms':>7}"
-            f" | {'aria tok':>8}{'el':>5}{'ms':>7} | {'tok':>6} | {'both':>4}{'-owr':>5}{'-b-u':>5} | {'act':>4}{'owr':>5}{'b-u':>5}")
+            f" | {'aria tok':>8}{'el':>5}{'ms':>7} | {'tok':>6} | {'both':>4}{'-owr':>5}{'-b-u':>5}"
+            f" | {'act':>4}{'owr':>5}{'b-u':>5}")
     print(head)
     print("-" * len(head))
     good = [r for r in rows if "error" not in r]
@@ -277,7 +278,8 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
             continue
         print(f"{r['page'][:33]:<34}{r['set']:<8}| {r['ours_tokens']:>8}{r['ours_elements']:>5}{r['ours_ms']:>7.0f}"
               f" | {r['bu_tokens']:>8}{r['bu_elements']:>5}{r['bu_elements_band']:>5}{r['bu_ms']:>7.0f}"
-              f" | {r['aria_tokens']:>8}{r['aria_elements']:>5}{r['aria_ms']:>7.0f} | {ratio(r['ours_tokens'], r['bu_tokens']):>6}"
+              f" | {r['aria_tokens']:>8}{r['aria_elements']:>5}{r['aria_ms']:>7.0f}"
+              f" | {ratio(r['ours_tokens'], r['bu_tokens']):>6}"
               f" | {r['both']:>4}{len(r['only_ours']):>5}{len(r['only_bu']):>5}"
               f" | {r['actionable']['targets']:>4}{r['actionable']['ours']:>5}{r['actionable']['theirs']:>5}")
     print()

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tokens  # noqa: E402
+
 from openwebrun.agent.actions.catalog import decision_schema  # noqa: E402
 from openwebrun.agent.llm.openai_provider import MODES, OpenAIProvider  # noqa: E402
 from openwebrun.agent.prompts import system_prompt  # noqa: E402

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENWEBRUN_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("./data")
-    database_url: str | None = None  # default: sqlite file in data_dir
+    database_url: str = ""  # default: sqlite file in data_dir
     api_key: str | None = None  # bootstrap admin key
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -81,8 +81,8 @@ class Settings(BaseSettings):
         return v
 
     @model_validator(mode="after")
-    def _defaults(self) -> "Settings":
-        if self.database_url is None:
+    def _defaults(self) -> Settings:
+        if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'openwebrun.db').resolve()}"
         return self
 

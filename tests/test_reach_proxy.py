@@ -8,7 +8,7 @@ import pytest
 
 from openwebrun.browser.reach import Reach
 from openwebrun.browser.reach_proxy import ReachProxy
-from tests.support.servers import recording_site
+from tests.support.recording_site import recording_site
 
 SITE = Path(__file__).parent / "site"
 

@@ -117,8 +117,8 @@ def book_flight(text: str, memory: dict) -> list[dict]:
     for field, wanted, key_ in ((frm, src, "from"), (to, dst, "to")):
         if memory.get(key_):
             continue
-        fits = (lambda v: f"({wanted.lower()})" in v.lower()) if re.fullmatch(r"[A-Z]{3}", wanted) else \
-            (lambda v: v.lower().startswith(wanted.lower()) and "(" in v)
+        fits = (lambda v, w=wanted: f"({w.lower()})" in v.lower()) if re.fullmatch(r"[A-Z]{3}", wanted) else \
+            (lambda v, w=wanted: v.lower().startswith(w.lower()) and "(" in v)
         if fits(field.value):
             if any(e.kind == "clickable" and field.value in e.label for e in s.elements):
                 return [{"action": "press_key", "keys": "Enter"}]  # close the suggestions on the choice

@@ -87,7 +87,7 @@ def buy_ticket(text: str, memory: dict) -> list[dict]:
     if "most expensive" in ins:
         return [click(max(buttons, key=lambda b: b[0])[1])]
     durations = []
-    for i, line in enumerate(s.lines):
+    for line in s.lines:
         m = re.fullmatch(r"\s*(\d+)h (\d+)m", line)
         if m:
             durations.append(int(m.group(1)) * 60 + int(m.group(2)))

@@ -12,7 +12,8 @@ PATTERNS = [  # (instruction pattern, task kind); groups: sender, then the argum
     (r"Find the email by (.+?) and click the star icon", "star"),
 ]
 NL_PATTERNS = [  # natural-language variants: (pattern, kind, sender group, argument group)
-    (r"^(?:Give|Send|Forward|Pass)\s+(?:to\s+)?(.+?)\s+(?:the )?(?:message|email|mail)\s+(?:you received |you got )?from\s+(.+?)[,.]?$", "forward", 2, 1),
+    (r"^(?:Give|Send|Forward|Pass)\s+(?:to\s+)?(.+?)\s+(?:the )?(?:message|email|mail)\s+"
+     r"(?:you received |you got )?from\s+(.+?)[,.]?$", "forward", 2, 1),
     (r"^(?:Forward|Send|Pass)\s+(?:the )?(?:message|email|mail)\s+from\s+(.+?)\s+to\s+(.+?)[,.]?$", "forward", 1, 2),
     (r"^(.+?)'s (?:email|message) should be (?:deleted|removed|trashed)", "delete", 1, 0),
     (r"^(?:Delete|Remove|Trash)\s+(?:all |the )?(?:emails?|messages?|mails?)\s+(?:from|by)\s+(.+?)[,.]?$", "delete", 1, 0),

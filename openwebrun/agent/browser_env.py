@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
-from typing import Any, Awaitable, Iterable
+from typing import Any
 
 from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
 from playwright.async_api import Error as PlaywrightError
@@ -58,7 +59,7 @@ class BrowserEnv:
         self._answer_masker = SecretMasker(())
         self.visited_urls: list[VisitedUrl] = []
         self.downloads: list[DownloadedFile] = []
-        self.page: Page | None = None  # type: ignore[assignment]  # set by the first tab
+        self.page: Page = None  # type: ignore[assignment]  # the active tab; None only before the first
         self.last_state: PageState | None = None
         self.nav_commits = 0  # main-frame navigations of the active tab (any tab counts)
         self.nav_pending: set[Request] = set()
@@ -263,7 +264,7 @@ class BrowserEnv:
         try:
             handle = await asyncio.wait_for(ref.frame.evaluate_handle(RESOLVE, [self._version, ref.local]), CALL_S)
         except Exception:
-            raise ElementError(f"element [{index}] is stale: its page or frame has changed since the last state")
+            raise ElementError(f"element [{index}] is stale: its page or frame has changed since the last state") from None
         element = handle.as_element()
         if element is None:
             reason = await handle.json_value()

@@ -5,7 +5,8 @@ runs a task with nobody watching (the local `openwebrun run`, tests of the agent
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator, Callable, Protocol
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import Event

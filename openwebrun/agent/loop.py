@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 from collections import Counter
-import contextlib
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from openwebrun.agent.actions.catalog import decision_schema
 from openwebrun.agent.browser_env import BrowserEnv
@@ -97,7 +98,8 @@ class Agent:
             final = next((r for r in results if r.done), None)
             if final is not None:
                 if not final.success:
-                    raise TaskFailure(ErrorCode.TASK_NOT_COMPLETED, _as_text(final.output) or "The agent could not complete the task.")
+                    raise TaskFailure(ErrorCode.TASK_NOT_COMPLETED,
+                                      _as_text(final.output) or "The agent could not complete the task.")
                 check = check_output(spec.output_type, spec.output_schema, final.output)
                 if check.ok:
                     return TaskResult(message=check.message, data=check.data,
@@ -106,15 +108,18 @@ class Agent:
                 if output_attempts >= OUTPUT_ATTEMPTS:
                     raise TaskFailure(ErrorCode.OUTPUT_INVALID,
                                       "The result did not match the output schema: " + "; ".join(check.errors))
-                notes.append("Your done result was rejected: " + "; ".join(check.errors) + ". Call done again with a valid result.")
+                notes.append("Your done result was rejected: " + "; ".join(check.errors)
+                             + ". Call done again with a valid result.")
                 continue
 
             signature = f"{state.url}|{hash(state.text)}|{json.dumps(actions, sort_keys=True)}"
             seen[signature] += 1
             if seen[signature] >= LOOP_FAIL_AT:
-                raise TaskFailure(ErrorCode.LOOP_DETECTED, "The agent repeated the same action on the same page without progress.")
+                raise TaskFailure(ErrorCode.LOOP_DETECTED,
+                                  "The agent repeated the same action on the same page without progress.")
             if seen[signature] >= LOOP_WARN_AT:
-                notes.append("You have repeated the same actions on the same page several times without progress. Try something different.")
+                notes.append("You have repeated the same actions on the same page several times without progress. "
+                             "Try something different.")
         raise TaskFailure(ErrorCode.MAX_STEPS_EXCEEDED, f"The task did not finish within {self.max_steps} steps.")
 
     async def _decide(self, spec: TaskSpec, messages: list[dict[str, Any]], usage: Usage,

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,7 +35,7 @@ def http_status(refused: Refused) -> int:
     return STATUS_OF_KIND[refused.kind]
 
 
-def validation_message(errors: list[dict]) -> str:
+def validation_message(errors: Sequence[Any]) -> str:
     """Pydantic errors as one readable sentence per problem."""
     parts = []
     for err in errors:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import validation_message
@@ -19,7 +19,7 @@ STATES: dict[str, cmd.Command] = {"pause": cmd.Pause(), "resume": cmd.Resume(), 
 KINDS = ("newTask", "state", "interaction", "guardrail")
 
 
-def _parse(model: type, data: dict[str, Any]) -> Any:
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -66,7 +66,7 @@ class TaskConfigIn(Wire):
     secrets: list[SecretIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _needs_details(self) -> "TaskConfigIn":
+    def _needs_details(self) -> TaskConfigIn:
         if is_blank(self.taskDetails):
             raise ValueError("taskDetails is required")
         if self.outputType is not OutputType.TEXT and self.outputSchema is None:

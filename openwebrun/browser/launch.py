@@ -43,7 +43,8 @@ def launch_args() -> list[str]:
     return args
 
 
-async def launch_chromium(pw: Playwright, executable: str | None, headless: bool = True, extra_args: list[str] | None = None) -> Browser:
+async def launch_chromium(pw: Playwright, executable: str | None, headless: bool = True,
+                          extra_args: list[str] | None = None) -> Browser:
     """Launch one Chromium process. Without an executable, Playwright's own build is used."""
     return await pw.chromium.launch(
         executable_path=executable,

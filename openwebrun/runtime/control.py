@@ -9,11 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import (
-    ControlReleased, ControlTaken, Event, HumanAnswered, HumanInputNeeded, TaskPaused, TaskResumed,
+    ControlReleased,
+    ControlTaken,
+    Event,
+    HumanAnswered,
+    HumanInputNeeded,
+    TaskPaused,
+    TaskResumed,
 )
 
 HUMAN_ACTED_NOTE = ("A person took over the browser and has given it back. The page may have changed: "

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from openwebrun.domain.events import Event, EventsLost
 
@@ -19,7 +19,7 @@ DEFAULT_QUEUE = 1000
 class Subscription:
     """One subscriber's queue: events of one session (or of all when session_id is None)."""
 
-    def __init__(self, hub: "EventHub", session_id: str | None, maxsize: int | None):
+    def __init__(self, hub: EventHub, session_id: str | None, maxsize: int | None):
         self.hub = hub
         self.session_id = session_id
         self.maxsize = maxsize
@@ -68,7 +68,7 @@ class Subscription:
                 return
             yield event
 
-    def __enter__(self) -> "Subscription":
+    def __enter__(self) -> Subscription:
         return self
 
     def __exit__(self, *exc: object) -> None:

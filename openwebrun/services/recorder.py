@@ -9,7 +9,13 @@ import asyncio
 import logging
 
 from openwebrun.domain.events import (
-    Event, HumanAnswered, HumanInputNeeded, SessionClosed, StepRecorded, TaskFinished, TaskStarted,
+    Event,
+    HumanAnswered,
+    HumanInputNeeded,
+    SessionClosed,
+    StepRecorded,
+    TaskFinished,
+    TaskStarted,
 )
 from openwebrun.domain.models import TaskStatus
 from openwebrun.runtime.events import EventHub

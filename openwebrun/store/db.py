@@ -56,7 +56,7 @@ class Database:
             # One shared connection, or every connection would see its own empty database.
             kwargs["poolclass"] = StaticPool
         else:
-            Path(self.url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            Path(self.url.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(self.url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

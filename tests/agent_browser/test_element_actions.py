@@ -95,7 +95,8 @@ async def test_frames_and_shadow_dom_are_actionable(env, site_url, other_origin)
         await env.goto(url)
         await env.page.wait_for_timeout(200)
         state = await env.observe()
-        results = await env.execute([{"action": "type", "index": number(state, "Frame search"), "text": "inside", "submit": False},
+        results = await env.execute([{"action": "type", "index": number(state, "Frame search"), "text": "inside",
+                                      "submit": False},
                                      {"action": "click", "index": number(state, "Frame button")}])
         assert [r.error for r in results] == [None, None]
         frame = env.page.frames[1]

@@ -16,7 +16,8 @@ from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from tests.support.servers import recording_site, self_signed_tls
+from tests.support.recording_site import recording_site
+from tests.support.servers import self_signed_tls
 
 SITE = Path(__file__).resolve().parents[1] / "site"
 

@@ -102,7 +102,8 @@ def test_pause_without_a_task_is_409_and_unknown_sessions_401(api):
     paused = state(api, sid, "pause")
     assert paused.status_code == 409 and paused.json()["code"] == "NO_RUNNING_TASK", paused.text
     assert "no task is running" in paused.json()["error"].lower()
-    for body in ({"actionType": "state", "newState": "pause"}, {"actionType": "interaction", "action": {"type": "takeOverControl"}},
+    for body in ({"actionType": "state", "newState": "pause"},
+                 {"actionType": "interaction", "action": {"type": "takeOverControl"}},
                  {"actionType": "guardrail", "taskDetails": "x", "newState": "resume"}):
         unknown = message(api, "0" * 32, body)
         assert unknown.status_code == 401 and unknown.json()["code"] == "SESSION_NOT_FOUND", unknown.text

@@ -62,7 +62,8 @@ def test_secret_in_errors_is_masked(api, llm, site):
     assert body["error"] == "the account ••• is locked"
     trace = api.get(f"/task/{body['sessionId']}/{body['taskId']}/steps")
     assert _leaks(trace.text) == []
-    assert trace.json()["steps"][0]["error"] == "cannot open file:///•••: file: URLs cannot be opened; only http: and https: pages can"
+    assert trace.json()["steps"][0]["error"] == ("cannot open file:///•••: file: URLs cannot be opened; "
+                                                 "only http: and https: pages can")
 
 
 @pytest.fixture(scope="module")

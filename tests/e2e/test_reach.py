@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.e2e.conftest import SITE, act, done, script
-from tests.support.servers import recording_site
+from tests.support.recording_site import recording_site
 
 METADATA = "http://169.254.169.254/latest/meta-data/"
 

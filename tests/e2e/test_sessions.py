@@ -85,7 +85,8 @@ def test_missing_and_unknown_keys_are_401(server):
         assert anon.post("/start/start-session", json={}).status_code == 401
         assert anon.post("/start/run-task", json={"taskDetails": "x"}).json()["code"] == "UNAUTHORIZED"
     with server.client(key="owr_wrong") as wrong:
-        response = wrong.post("/start/send-message", json={"sessionId": "x", "message": {"actionType": "state", "newState": "terminate"}})
+        response = wrong.post("/start/send-message", json={"sessionId": "x", "message": {"actionType": "state",
+                                                                                          "newState": "terminate"}})
         assert response.status_code == 401 and response.json()["success"] is False
 
 
@@ -143,7 +144,8 @@ def test_send_message_validation(api):
     assert missing.status_code == 400 and "taskDetails is required" in missing.json()["error"]
     bad = api.post("/start/send-message", json={"sessionId": session_id, "message": {"actionType": "fly"}})
     assert bad.status_code == 400
-    unknown = api.post("/start/send-message", json={"sessionId": "f" * 32, "message": {"actionType": "newTask", "taskDetails": "x"}})
+    unknown = api.post("/start/send-message", json={"sessionId": "f" * 32,
+                                                    "message": {"actionType": "newTask", "taskDetails": "x"}})
     assert unknown.status_code == 401
     terminate(api, session_id)
     assert api.post("/start/start-session", json={"initialTask": {"taskDetails": "x", "maxDuration": 5}}).status_code == 400

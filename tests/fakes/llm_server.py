@@ -32,8 +32,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 
 SCRIPT_RE = re.compile(r"script:([A-Za-z0-9_\-]+)")
 
@@ -134,7 +135,7 @@ class ScriptedLLM:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> "ScriptedLLM":
+    def start(self) -> ScriptedLLM:
         llm = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -8,7 +8,16 @@ import pytest
 
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import (
-    DownloadedFile, OutputType, SecretEntry, Task, TaskResult, TaskSpec, TaskStatus, Usage, VisitedUrl, utcnow,
+    DownloadedFile,
+    OutputType,
+    SecretEntry,
+    Task,
+    TaskResult,
+    TaskSpec,
+    TaskStatus,
+    Usage,
+    VisitedUrl,
+    utcnow,
 )
 from openwebrun.store.repositories import TaskNotFound
 

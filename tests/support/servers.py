@@ -11,10 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import (
+    BaseHTTPRequestHandler,
+    SimpleHTTPRequestHandler,
+    ThreadingHTTPServer,
+)
 from pathlib import Path
-from typing import Iterator
-from urllib.parse import unquote
 
 import httpx
 
@@ -41,60 +44,6 @@ def static_site(directory: Path, host: str = "127.0.0.1") -> Iterator[str]:
     thread.start()
     try:
         yield f"http://{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class RecordingSite:
-    """A static site that records every request it gets ("GET /path"), and redirects
-    `/redirect?to=URL` to URL with a 302."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.requests: list[str] = []
-
-
-def _recording_handler(site: RecordingSite, directory: Path):
-    class Handler(_QuietHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(directory), **kwargs)
-
-        def parse_request(self) -> bool:
-            ok = super().parse_request()
-            if ok:
-                site.requests.append(f"{self.command} {self.path}")
-            return ok
-
-        def do_GET(self) -> None:
-            if self.path.startswith("/redirect?to="):
-                self.send_response(302)
-                self.send_header("Location", unquote(self.path.split("to=", 1)[1]))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            super().do_GET()
-
-        def do_POST(self) -> None:
-            self.send_response(204)
-            self.end_headers()
-
-    return Handler
-
-
-@contextlib.contextmanager
-def recording_site(directory: Path, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[RecordingSite]:
-    """Serve `directory` over HTTP (HTTPS with `tls`), recording the requests; yields the RecordingSite."""
-    site = RecordingSite("")
-    server = ThreadingHTTPServer((host, 0), _recording_handler(site, directory))
-    server.daemon_threads = True
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    site.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield site
     finally:
         server.shutdown()
         server.server_close()
@@ -180,7 +129,7 @@ class ServerProcess:
                     "OPENWEBRUN_HOST": "127.0.0.1", "OPENWEBRUN_API_KEY": API_KEY, **env}
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> "ServerProcess":
+    def start(self, timeout: float = 60) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "openwebrun.cli", "serve"], env=self.env,

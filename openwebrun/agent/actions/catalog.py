@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -101,7 +101,7 @@ def describe_actions() -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Draft202012Validator:
     spec = ACTIONS[name]
     schema = _action_schema(spec, None)

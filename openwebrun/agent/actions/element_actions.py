@@ -88,7 +88,7 @@ async def _inspect(element: ElementHandle) -> dict[str, Any]:
     return await element.evaluate(INSPECT)
 
 
-async def _usable(env: "BrowserEnv", index: int, allow_disabled: bool = False
+async def _usable(env: BrowserEnv, index: int, allow_disabled: bool = False
                   ) -> tuple[ElementHandle, str, dict[str, Any]] | ActionResult:
     from openwebrun.agent.browser_env import ElementError
 
@@ -102,7 +102,7 @@ async def _usable(env: "BrowserEnv", index: int, allow_disabled: bool = False
     return element, _name(ref.line), info
 
 
-async def _click(env: "BrowserEnv", element: ElementHandle, info: dict[str, Any]) -> str:
+async def _click(env: BrowserEnv, element: ElementHandle, info: dict[str, Any]) -> str:
     """Click through Playwright (real mouse events); a script click when the element is covered, or
     when the mouse click landed beside it (the element moved or shrank under the pointer)."""
     if info["visible"]:
@@ -120,7 +120,7 @@ async def _click(env: "BrowserEnv", element: ElementHandle, info: dict[str, Any]
     return " (by script: the element was covered or not clickable by mouse)"
 
 
-async def _landed(env: "BrowserEnv", element: ElementHandle) -> str:
+async def _landed(env: BrowserEnv, element: ElementHandle) -> str:
     """Where the watched click went; "none" when it cannot be told (the page navigated away, or a
     dialog the click opened blocks the page)."""
     landed = asyncio.ensure_future(element.evaluate(CLICK_LANDED))
@@ -132,7 +132,7 @@ async def _landed(env: "BrowserEnv", element: ElementHandle) -> str:
         return "none"
 
 
-async def click(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def click(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     found = await _usable(env, p["index"])
     if isinstance(found, ActionResult):
         return found
@@ -144,7 +144,7 @@ async def click(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"clicked [{p['index']}] {name}{how}")
 
 
-async def type_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def type_text(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     found = await _usable(env, p["index"])
     if isinstance(found, ActionResult):
         return found
@@ -206,7 +206,7 @@ def _compare(now: dict[str, Any], wanted: str, secret: bool, kind: str) -> tuple
     return "", f" (the field now shows {shown[:80]!r})"
 
 
-async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def select_option(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     found = await _usable(env, p["index"])
     if isinstance(found, ActionResult):
         return found
@@ -233,7 +233,7 @@ async def select_option(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"selected {label!r} in [{index}] {name}{only}")
 
 
-async def check(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def check(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     found = await _usable(env, p["index"])
     if isinstance(found, ActionResult):
         return found
@@ -253,11 +253,12 @@ async def check(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     now = (await _inspect(element))["checked"]
     if now != wanted:
         return ActionResult(error=f"[{index}] stayed {'checked' if now else 'unchecked'}"
-                                  + (" (a radio cannot be unchecked directly; check another one)" if info["type"] == "radio" else ""))
+                                  + (" (a radio cannot be unchecked directly; check another one)"
+                                     if info["type"] == "radio" else ""))
     return ActionResult(message=f"{'checked' if wanted else 'unchecked'} [{index}] {name}")
 
 
-async def hover(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def hover(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     found = await _usable(env, p["index"], allow_disabled=True)
     if isinstance(found, ActionResult):
         return found
@@ -268,7 +269,7 @@ async def hover(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"hovering over [{p['index']}] {name}")
 
 
-async def drag(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def drag(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     """Press the mouse on [index], move it in steps onto [to], release: drives HTML5 drag and drop
     and script drags (sortable lists) alike."""
     index, to = p["index"], p["to"]
@@ -310,7 +311,7 @@ def _sign(delta: float) -> int:
     return 0 if abs(delta) < 2 else (1 if delta > 0 else -1)
 
 
-async def upload_file(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def upload_file(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     index, wanted = p["index"], p["file"]
     path = _attached(env.files, wanted)
     if path is None:

@@ -53,7 +53,7 @@ def _normalize_url(url: str) -> str:
     return "https://" + url
 
 
-async def navigate(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def navigate(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     url = _normalize_url(p["url"])
     refused = await env.refusal(url)
     if refused:
@@ -70,7 +70,7 @@ async def navigate(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"opened {page.url}", page_changed=True)
 
 
-async def go_back(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def go_back(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     page = env.page
     before = page.url
     try:
@@ -83,7 +83,7 @@ async def go_back(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"went back to {page.url}", page_changed=True)
 
 
-async def press_key(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def press_key(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     keys = p["keys"].split()
     if not keys:
         return ActionResult(error='keys is empty; give a key like "Enter" or a combination like "Control+A"')
@@ -96,7 +96,7 @@ async def press_key(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"pressed {' '.join(keys)}")
 
 
-async def scroll(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def scroll(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     pages = p.get("pages")
     pages = 1.0 if pages is None else min(max(float(pages), 0.1), 10.0)
     down = p["direction"] == "down"
@@ -107,7 +107,7 @@ async def scroll(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
                                 f"{done['above']} px above, {done['below']} px below")
 
 
-async def scroll_to_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def scroll_to_text(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     text = p["text"].strip()
     if not text:
         return ActionResult(error="text is empty")
@@ -123,13 +123,13 @@ async def scroll_to_text(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(error=f"text {text!r} was not found on the visible page")
 
 
-async def wait(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def wait(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     seconds = min(max(float(p["seconds"]), 0.0), MAX_WAIT_S)
     await asyncio.sleep(seconds)
     return ActionResult(message=f"waited {seconds:g} s")
 
 
-async def wait_for(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def wait_for(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     page = env.page
     if p["what"] == "network_idle":
         try:
@@ -152,7 +152,7 @@ async def wait_for(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"loaded {page.url}", page_changed=page.url != observed)
 
 
-async def read_page(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def read_page(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     parts: list[str] = []
     for frame in env.page.frames:
         try:
@@ -169,7 +169,7 @@ async def read_page(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=text)
 
 
-async def dialog(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def dialog(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     page = env.page
     open_dialog = env.dialogs.pop(page, None)
     if open_dialog is None:
@@ -188,7 +188,7 @@ async def dialog(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"{verb} the {kind} {message[:100]!r}", page_changed=True)
 
 
-async def done(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def done(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     success = bool(p["success"])
     return ActionResult(message="task finished" if success else "task given up", done=True,
                         success=success, output=p.get("result"))

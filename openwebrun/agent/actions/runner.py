@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -28,7 +29,7 @@ ACTION_S = 20.0  # bound of one non-navigating action
 WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2, "drag": 0.2}
 
 
-async def run_batch(env: "BrowserEnv", actions: list[dict], around: Around | None = None,
+async def run_batch(env: BrowserEnv, actions: list[dict], around: Around | None = None,
                     handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
     """Run `actions` in order; `around` guards each one, `handlers` add actions the env cannot run itself."""
     results: list[ActionResult] = []
@@ -61,7 +62,7 @@ def _folded_wait(action: Any, after: Any) -> dict | None:
     return None
 
 
-async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None,
+async def run_one(env: BrowserEnv, action: Any, pause: dict | None = None,
                   handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
     """Run `action`; with `pause` (a wait that follows it) run that too and return both results."""
     problem = check_action(action)
@@ -78,7 +79,7 @@ async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None,
     bound = env.navigation_timeout_ms / 1000 + 5 if name in ("navigate", "go_back", "open_tab") else ACTION_S
     try:
         result = await asyncio.wait_for(HANDLERS[name](env, params), bound)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         result = ActionResult(error=f"{name} did not finish within {bound:.0f} s")
     except PlaywrightError as exc:
         result = ActionResult(error=f"{name} failed: {_first_line(exc)}")
@@ -105,7 +106,7 @@ async def run_one(env: "BrowserEnv", action: Any, pause: dict | None = None,
     return [_masked(env, r) for r in results]
 
 
-def _masked(env: "BrowserEnv", result: ActionResult) -> ActionResult:
+def _masked(env: BrowserEnv, result: ActionResult) -> ActionResult:
     result.message = env.mask(result.message)
     if result.error:
         result.error = env.mask(result.error)

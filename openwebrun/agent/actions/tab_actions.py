@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from openwebrun.agent.browser_env import BrowserEnv
 
 
-def _tab(env: "BrowserEnv", number: int):
+def _tab(env: BrowserEnv, number: int):
     pages = env.open_pages()
     if not 0 <= number < len(pages):
         return None, ActionResult(error=f"there is no tab {number}; open tabs are 0 to {len(pages) - 1}")
     return pages[number], None
 
 
-async def open_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def open_tab(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     url = _normalize_url(p["url"])
     refused = await env.refusal(url)
     if refused:
@@ -34,7 +34,7 @@ async def open_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"opened {page.url} in tab {env.open_pages().index(page)}", page_changed=True)
 
 
-async def switch_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def switch_tab(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     page, error = _tab(env, p["tab"])
     if error:
         return error
@@ -43,7 +43,7 @@ async def switch_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
     return ActionResult(message=f"switched to tab {p['tab']}: {page.url}", page_changed=True)
 
 
-async def close_tab(env: "BrowserEnv", p: dict[str, Any]) -> ActionResult:
+async def close_tab(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     page, error = _tab(env, p["tab"])
     if error:
         return error

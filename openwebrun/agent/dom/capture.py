@@ -74,8 +74,9 @@ async def capture_page(page: Page, version: int) -> Capture:
     child_frames = [f for f in frames[1:] if f.parent_frame in data and data[f] is not None]
     slots = await asyncio.gather(*(_slot_of(f) for f in child_frames))
     for child, slot in zip(child_frames, slots):
-        if slot >= 0:
-            children.setdefault(child.parent_frame, {})[slot] = child
+        parent = child.parent_frame
+        if slot >= 0 and parent is not None:
+            children.setdefault(parent, {})[slot] = child
 
     out = Capture(title="", lines=[], refs={})
     main = data.get(page.main_frame)

@@ -1,13 +1,13 @@
 """The in-page scripts, loaded once from the .js files beside this module."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def script(name: str) -> str:
     return (HERE / f"{name}.js").read_text(encoding="utf-8")
 

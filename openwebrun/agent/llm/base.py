@@ -12,6 +12,9 @@ class LLMError(Exception):
 class LLMOutputError(LLMError):
     """The model answered, but its output could not be turned into a decision."""
 
+    input_tokens: int = 0  # spent even though it failed
+    output_tokens: int = 0
+
 
 @dataclass
 class LLMReply:

@@ -10,9 +10,10 @@ import email.utils
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Awaitable, Callable, Mapping, TypeVar
+from typing import TypeVar
 
 from openwebrun.agent.llm.base import LLMError
 

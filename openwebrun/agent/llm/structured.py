@@ -6,8 +6,9 @@ turns answers into an LLMReply or an LLMOutputError, and sums token usage over e
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 

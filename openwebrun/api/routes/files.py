@@ -10,8 +10,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
-from openwebrun.api.errors import ApiError
 from openwebrun.api.deps import Services, account, services
+from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import uploaded_body
 from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
 from openwebrun.domain.models import Account

@@ -1,9 +1,10 @@
 """/start/*: start-session, send-message, run-task, health."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
+
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.messages import handle_message
@@ -54,4 +55,4 @@ async def send_message(body: SendMessageIn, who: Account = Depends(account), svc
 async def health(svc: Services = Depends(services)):
     free = svc.runtime.free_slots
     return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}

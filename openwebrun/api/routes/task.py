@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from openwebrun.api.errors import ApiError
 from openwebrun.api.deps import Services, account, services
+from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import step_body, task_body
 from openwebrun.api.responses import BINARY, ID_DOC, StepsBody, TaskPolled, answers
 from openwebrun.domain.models import Account

@@ -5,7 +5,7 @@ from sqlalchemy import func, select, update
 
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, utcnow
-from openwebrun.store.repositories.base import Repository
+from openwebrun.store.repositories.base import Repository, rows_changed
 from openwebrun.store.tables import AccountRow
 
 
@@ -36,7 +36,7 @@ class AccountRepository(Repository):
         """False when there is no such account."""
         async with self._transaction() as s:
             result = await s.execute(update(AccountRow).where(AccountRow.id == account_id).values(active=active))
-            return result.rowcount > 0
+            return rows_changed(result) > 0
 
     async def count(self) -> int:
         async with self._transaction() as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from openwebrun.domain.models import Session, SessionStatus, utcnow
-from openwebrun.store.repositories.base import Repository
+from openwebrun.store.repositories.base import Repository, rows_changed
 from openwebrun.store.tables import SessionRow
 
 
@@ -33,7 +33,7 @@ class SessionRepository(Repository):
                 update(SessionRow)
                 .where(SessionRow.id == session_id, SessionRow.status == SessionStatus.ACTIVE.value)
                 .values(status=SessionStatus.ENDED.value, ended_at=utcnow(), end_reason=reason))
-            return result.rowcount > 0
+            return rows_changed(result) > 0
 
     async def end_all_active(self, reason: str) -> int:
         """End every active session (after a restart no browser is left); returns how many."""
@@ -42,7 +42,7 @@ class SessionRepository(Repository):
                 update(SessionRow)
                 .where(SessionRow.status == SessionStatus.ACTIVE.value)
                 .values(status=SessionStatus.ENDED.value, ended_at=utcnow(), end_reason=reason))
-            return result.rowcount
+            return rows_changed(result)
 
     async def list_active(self, account_id: str | None = None) -> list[Session]:
         """Active sessions, oldest first; all accounts unless one is given."""

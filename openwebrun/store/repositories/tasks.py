@@ -6,9 +6,17 @@ from typing import Any
 from sqlalchemy import select, update
 
 from openwebrun.domain.models import (
-    DownloadedFile, OutputType, Task, TaskResult, TaskSpec, TaskStatus, Usage, VisitedUrl, utcnow,
+    DownloadedFile,
+    OutputType,
+    Task,
+    TaskResult,
+    TaskSpec,
+    TaskStatus,
+    Usage,
+    VisitedUrl,
+    utcnow,
 )
-from openwebrun.store.repositories.base import Repository
+from openwebrun.store.repositories.base import Repository, rows_changed
 from openwebrun.store.tables import TaskRow
 
 UNFINISHED = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value, TaskStatus.GUARDRAIL.value)
@@ -104,7 +112,7 @@ class TaskRepository(Repository):
         """Write status, usage, result, error, guardrail and completed_at. The spec never changes."""
         async with self._transaction() as s:
             result = await s.execute(update(TaskRow).where(TaskRow.id == task.id).values(**_outcome_values(task)))
-            if result.rowcount == 0:
+            if rows_changed(result) == 0:
                 raise TaskNotFound(task.id)
 
     async def set_status(self, task_id: str, status: TaskStatus, guardrail: str | None = None) -> None:
@@ -120,4 +128,4 @@ class TaskRepository(Repository):
                 update(TaskRow).where(TaskRow.status.in_(UNFINISHED))
                 .values(status=TaskStatus.FAILED.value, error=message, error_code=str(reason_code),
                         guardrail=None, completed_at=utcnow()))
-            return result.rowcount
+            return rows_changed(result)
