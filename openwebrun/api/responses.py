@@ -217,11 +217,11 @@ class Health(Doc):
 
 
 ERROR_STATUSES = {
-    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, NOT_SUPPORTED)",
+    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, NOT_SUPPORTED)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
     403: "the key's account is deactivated (ACCOUNT_DEACTIVATED)",
     404: "not found",
-    409: "a task is already running in this session (TASK_RUNNING)",
+    409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",
     503: "every session slot is taken (NO_AVAILABLE_INSTANCES)",
