@@ -73,28 +73,46 @@ def pings(site: RecordingSite) -> list[float]:
 
 
 def pause_resume(server: ServerProcess, llm: ScriptedLLM, site: RecordingSite, rounds: int) -> tuple[list[float], list[float]]:
-    tag = llm.script("pauses", [PING])  # the last step repeats: the task pings until stopped
-    paused_ms, resumed_ms = [], []
+    tag = llm.script("pauses", [PING])  # the last step repeats: the task pings until its tokens run out
+    paused_ms: list[float] = []
+    resumed_ms: list[float] = []
+    task = {"taskDetails": f"ping until the token limit {tag}", "startingPoint": f"{site.url}/ping.html"}
     with server.client() as client:
-        start = client.post("/start/start-session", json={"initialTask": {
-            "taskDetails": f"ping forever {tag}", "startingPoint": f"{site.url}/ping.html"}}).json()
-        sid = start["sessionId"]
-        for _ in range(rounds):
+        sid = client.post("/start/start-session", json={}).json()["sessionId"]
+        tid = ""
+        while len(resumed_ms) < rounds:
+            if not tid or client.get(f"/task/{sid}/{tid}").json()["status"] != "running":
+                tid = client.post("/start/send-message", json={"sessionId": sid, "message": {
+                    "actionType": "newTask", **task}}).json()["taskId"]
             seen = len(pings(site))
             site.wait_for(lambda h, n=seen: len(pings(site)) > n + 1)
             time.sleep(random.uniform(0, 0.3))  # a random moment inside a step
             sent = time.monotonic()
-            message(client, sid, {"actionType": "state", "newState": "pause"})
+            if not steer(client, sid, "pause"):
+                continue  # the task ran out of tokens just now: no sample
             time.sleep(1.5)  # long enough for any action in hand to end
             after = [t for t in pings(site) if t > sent]
+            sent_resume = time.monotonic()
+            if not steer(client, sid, "resume"):
+                continue
+            try:
+                hit = site.wait_for(lambda h, t=sent_resume: h.path.startswith("/ping?") and h.at >= t, timeout=10)
+            except AssertionError:
+                continue  # the held step was the task's last
             paused_ms.append((max(after) - sent) * 1000 if after else 0.0)
-            count = len(pings(site))
-            sent = time.monotonic()
-            message(client, sid, {"actionType": "state", "newState": "resume"})
-            hit = site.wait_for(lambda h, n=count: h.path.startswith("/ping") and len(pings(site)) > n)
-            resumed_ms.append((max(pings(site)[count:count + 1] or [hit.at]) - sent) * 1000)
-        message(client, sid, {"actionType": "state", "newState": "terminate"})
+            resumed_ms.append((hit.at - sent_resume) * 1000)
+        steer(client, sid, "terminate")
     return paused_ms, resumed_ms
+
+
+def steer(client, session_id: str, new_state: str) -> bool:
+    """Send a state message; False when the session has no running task (409)."""
+    response = client.post("/start/send-message", json={"sessionId": session_id, "message": {
+        "actionType": "state", "newState": new_state}})
+    if response.status_code == 409:
+        return False
+    response.raise_for_status()
+    return True
 
 
 def takeover_clicks(server: ServerProcess, llm: ScriptedLLM, site: RecordingSite, rounds: int) -> tuple[list[float], list[float]]:
