@@ -5,6 +5,7 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,6 +51,24 @@ def _progress(out: TextIO):
     return show
 
 
+class TerminalControl(AutonomousControl):
+    """The local user is the person the agent may ask: on a terminal, its questions are asked there."""
+
+    def __init__(self, on_event: Callable[[Event], None], stdin: TextIO, out: TextIO):
+        super().__init__(on_event)
+        self.stdin = stdin
+        self.out = out
+
+    async def ask_human(self, question: str, reason: str) -> str:
+        if not self.stdin.isatty():
+            return await super().ask_human(question, reason)
+        print(f"\nthe agent asks ({reason}): {question}\nyour answer: ", end="", file=self.out, flush=True)
+        line = await asyncio.to_thread(self.stdin.readline)
+        if not line:
+            raise TaskFailure(ErrorCode.HUMAN_INPUT_UNAVAILABLE, f"No answer to the agent's question: {question}")
+        return line.rstrip("\r\n")
+
+
 def _short(action: dict[str, Any]) -> str:
     name = action.get("action", "?")
     args = {k: v for k, v in action.items() if k != "action" and v is not None}
@@ -72,7 +91,7 @@ async def run_local(settings: Settings, spec: TaskSpec, out: TextIO = sys.stderr
                           vision=settings.vision)
             try:
                 async with asyncio.timeout(spec.max_duration_ms / 1000):
-                    return await agent.run(spec, env, usage, AutonomousControl(_progress(out)))
+                    return await agent.run(spec, env, usage, TerminalControl(_progress(out), sys.stdin, out))
             except TimeoutError:
                 raise TaskFailure(ErrorCode.MAX_DURATION_EXCEEDED,
                                   f"The task exceeded {spec.max_duration_ms} ms.") from None

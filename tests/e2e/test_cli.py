@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import pty
 import subprocess
 import sys
 
@@ -43,6 +44,25 @@ def test_run_json_schema_from_file(llm, site, tmp_path):
     result = _run(["run", f"code {tag}", "--url", f"{site}/step3.html", "--output-schema", str(schema)], env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"code": "4711"}
+
+
+def test_run_asks_the_agent_s_question_on_the_terminal(llm, site, tmp_path):
+    tag = script(llm, [act({"action": "ask_human", "question": "Which colour do you want?", "reason": "choice"}),
+                       done({"$match": r"(?<=The person answered: )\w+"})])
+    env = {**os.environ, "OPENWEBRUN_MODEL": "scripted", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
+           "OPENWEBRUN_DATA_DIR": str(tmp_path)}
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "openwebrun.cli", "run", f"pick {tag}", "--url", f"{site}/list.html"],
+                            env=env, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    try:
+        os.write(controller, b"teal\n")  # waits in the terminal until the question is read
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    assert proc.returncode == 0, err
+    assert "the agent asks (choice): Which colour do you want?" in err
+    assert out.strip() == "teal"
 
 
 def test_keys_lifecycle(tmp_path):
