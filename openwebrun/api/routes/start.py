@@ -31,7 +31,8 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
 @router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
 async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
-    spec = body.initialTask.to_spec() if body.initialTask else None
+    initial = body.initial_task()
+    spec = initial.to_spec() if initial else None
     session, task = await svc.sessions.start(who, spec, body.expiresIn)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
