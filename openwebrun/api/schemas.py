@@ -144,14 +144,12 @@ class NestedTaskIn(TaskConfigIn):
     text_levels: ClassVar[tuple[str, ...]] = ()
 
 
-def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn | None:
+def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn:
     """One task from the levels of a body, highest priority first (`task`, `initialTask`, the body):
     the text and the URL as the first level gives them, every other field from the first level that
-    sets it (`outputSchema` with its `outputType`). None when no level has text."""
+    sets it (`outputSchema` with its `outputType`). Its `text` is None when no level has one."""
     given = [level for level in levels if level is not None]
     text = next((t for level in given if (t := level.text) is not None), None)
-    if text is None:
-        return None
     fields: dict[str, Any] = {}
     for level in reversed(given):
         chosen = set(TaskConfigIn.model_fields) & level.model_fields_set
@@ -181,7 +179,8 @@ class StartSessionIn(SessionOptionsIn, NestedTaskIn):
     initialTask: NestedTaskIn | None = None
     expiresIn: ExpiresInMs | None = None
 
-    def initial_task(self) -> TaskConfigIn | None:
+    def initial_task(self) -> TaskConfigIn:
+        """The first task; without text (`text` None) the session starts idle."""
         return merge_levels((self.task, self.initialTask, self))
 
 
@@ -195,17 +194,15 @@ class RunTaskIn(SessionOptionsIn, NestedTaskIn):
 
     @model_validator(mode="after")
     def _needs_text(self) -> RunTaskIn:
-        if self.merged() is None:
+        if self.merged().text is None:
             raise ValueError("prompt or taskDetails is required (in the body, or in task)")
         return self
 
-    def merged(self) -> TaskConfigIn | None:
+    def merged(self) -> TaskConfigIn:
         return merge_levels((self.task, self.initialTask, self))
 
     def to_spec(self) -> TaskSpec:
-        merged = self.merged()
-        assert merged is not None  # _needs_text
-        return merged.to_spec()
+        return self.merged().to_spec()
 
 
 class SendMessageIn(Wire):

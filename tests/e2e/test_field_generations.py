@@ -140,6 +140,11 @@ def test_run_task_refuses_what_no_generation_accepts(api, body, fragment):
     assert response.json()["code"] == "VALIDATION_ERROR" and fragment in response.json()["error"], response.text
 
 
-def test_start_session_refuses_a_bad_nested_task(api):
-    response = api.post("/start/start-session", json={"task": {"prompt": "", "maxInputTokens": -1}})
-    assert response.status_code == 400 and "task.maxInputTokens" in response.json()["error"], response.text
+@pytest.mark.parametrize("body, status, fragment", [
+    ({"task": {"prompt": "", "maxInputTokens": -1}}, 400, "task.maxInputTokens"),
+    ({"task": {"prompt": ""}, "files": ["0" * 32]}, 400, "Unknown file id(s): " + "0" * 32),
+    ({"initialTask": {"taskDetails": " ", "startingUrl": "javascript:alert(1)"}}, 400, "startingPoint cannot be opened"),
+])
+def test_an_idle_session_still_checks_its_task_fields(api, body, status, fragment):
+    response = api.post("/start/start-session", json=body)
+    assert response.status_code == status and fragment in response.json()["error"], response.text

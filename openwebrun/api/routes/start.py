@@ -32,8 +32,10 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
 async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     initial = body.initial_task()
-    spec = initial.to_spec() if initial else None
-    session, task = await svc.sessions.start(who, spec, body.expiresIn)
+    spec = initial.to_spec()
+    if initial.text is None:  # an idle session; the task fields it came with are still checked
+        await svc.tasks.check_spec(who, spec)
+    session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return session_body(session, task, svc.settings.base_url)
