@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import done, poll_until_finished, script, terminate
+from tests.support.socket_client import SessionSocket
 
 FOUND = r"Logged in as \w+|Anonymous visitor|Pings: \d+|Reading list"
 
@@ -47,6 +48,15 @@ def _new_task(api: httpx.Client, message: dict[str, Any]) -> dict:
     return body
 
 
+def _socket_task(api: httpx.Client, message: dict[str, Any]) -> dict:
+    start = api.post("/start/start-session", json={}).json()
+    with SessionSocket(start["socketURL"], start["sessionId"]) as sock:
+        body = sock.send(message, ack=True)
+    terminate(api, start["sessionId"])
+    assert body is not None
+    return body
+
+
 Generation = tuple[str, Callable[[httpx.Client, dict[str, Any]], dict], Callable[[str, str], dict[str, Any]]]
 GENERATIONS: list[Generation] = [
     ("start-session: newest task{prompt, startingUrl}", _start_session,
@@ -67,6 +77,8 @@ GENERATIONS: list[Generation] = [
      lambda text, url: {"actionType": "newTask", "prompt": text, "startingUrl": url}),
     ("newTask: era 1 taskDetails, startingPoint, newState start", _new_task,
      lambda text, url: {"actionType": "newTask", "newState": "start", "taskDetails": text, "startingPoint": url}),
+    ("socket newTask: newest prompt, startingUrl", _socket_task,
+     lambda text, url: {"actionType": "newTask", "prompt": text, "startingUrl": url}),
 ]
 
 
@@ -78,6 +90,7 @@ def test_each_generation_runs_its_task(api, llm, site, call, fields):
 
 
 def _run(body: dict, site: str) -> None:
+    """The task ran from whoami.html (a fresh browser: nobody logged in)."""
     _ran(body, site, "whoami.html", "Anonymous visitor")
 
 
