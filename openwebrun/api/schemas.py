@@ -79,7 +79,8 @@ class WebhookIn(Wire):
 class TaskConfigIn(Wire):
     """A task's fields, flat: the run-task body and newTask message of every generation."""
     model_config = ConfigDict(json_schema_extra=_document_task)
-    text_levels: ClassVar[tuple[str, ...]] = ("",)  # where the text must be found ("" = this object)
+    # Where the task text must be found ("" = this object); () = it may be missing here.
+    text_levels: ClassVar[tuple[str, ...]] = ("",)
 
     prompt: str | None = None
     taskDetails: str | None = None
@@ -105,7 +106,7 @@ class TaskConfigIn(Wire):
 
     @model_validator(mode="after")
     def _needs_details(self) -> TaskConfigIn:
-        if self.text_levels == ("",) and self.text is None:
+        if self.text_levels == ("",) and self.text is None:  # this object is the text's only place
             raise ValueError("prompt or taskDetails is required")
         if self.outputType is not OutputType.TEXT and self.outputSchema is None:
             raise ValueError(f"outputSchema is required when outputType is {self.outputType.value}")
