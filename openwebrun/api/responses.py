@@ -149,7 +149,7 @@ class Streaming(Doc):
 
 
 class SessionStarted(Doc):
-    """A new session; with an initialTask, the task's fields (as in run-task) are merged in."""
+    """A new session; with a first task (`task`, `initialTask` or flat), its fields (as in run-task) are merged in."""
 
     success: Literal[True]
     sessionId: str

@@ -1,10 +1,11 @@
 """Wire schemas of the native API (WebRun field names, camelCase) and their mapping to domain specs."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
-from pydantic.json_schema import JsonDict
+from pydantic.json_schema import JsonDict, JsonValue
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
 from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
@@ -22,14 +23,41 @@ ExpiresInMs = Annotated[int, Field(ge=1000, le=86_400_000), BeforeValidator(_who
 StrictBool = Annotated[bool, Strict()]
 
 # What the model validators below enforce, stated in the OpenAPI document as JSON Schema.
-_OUTPUT_SCHEMA_RULES: JsonDict = {"allOf": [
-    {"if": {"required": ["outputType"], "properties": {"outputType": {"const": "structured_json"}}},
+_OUTPUT_SCHEMA_RULES: list[JsonValue] = [
+    {"if": {"required": ["outputType"], "properties": {"outputType": {"enum": ["structured_json", "structured"]}}},
      "then": {"required": ["outputSchema"], "properties": {"outputSchema": {"type": "object"}}}},
     {"if": {"required": ["outputType"], "properties": {"outputType": {"const": "structured_csv"}}},
      "then": {"required": ["outputSchema"], "properties": {"outputSchema": {
          "type": "array", "minItems": 1, "uniqueItems": True,
          "items": {"type": "string", "pattern": NON_BLANK_PATTERN}}}}},
-]}
+]
+
+
+# Where a request may carry its task's fields (WebRun renamed them twice; every generation is accepted):
+# the text is the first non-blank `prompt`, then `taskDetails`; the URL `startingUrl`, then `startingPoint`.
+TEXT_KEYS = ("prompt", "taskDetails")
+OLD_OUTPUT_TYPE = "structured"  # the oldest name of structured_json
+
+
+def _text_at(level: str, key: str) -> JsonDict:
+    """JSON Schema: a non-blank `key` in the body (level "") or in its object `level`."""
+    here: JsonDict = {"required": [key], "properties": {key: {"type": "string", "pattern": NON_BLANK_PATTERN}}}
+    return here if not level else {"required": [level], "properties": {level: {"type": "object", **here}}}
+
+
+def _document_task(schema: JsonDict, cls: type[BaseModel]) -> None:
+    """State in the OpenAPI document what the task validators below accept."""
+    properties = schema.get("properties")
+    documented = properties.get("outputType") if isinstance(properties, dict) else None
+    if isinstance(properties, dict) and isinstance(documented, dict):
+        properties["outputType"] = {"anyOf": [{k: v for k, v in documented.items() if k != "default"},
+                                              {"const": OLD_OUTPUT_TYPE, "description": "read as structured_json"}],
+                                    "default": documented.get("default", OutputType.TEXT.value)}
+    rules = list(_OUTPUT_SCHEMA_RULES)
+    levels: tuple[str, ...] = getattr(cls, "text_levels", ())
+    if levels:
+        rules.append({"anyOf": [_text_at(level, key) for level in levels for key in TEXT_KEYS]})
+    schema["allOf"] = rules
 
 
 class Wire(BaseModel):
@@ -49,9 +77,13 @@ class WebhookIn(Wire):
 
 
 class TaskConfigIn(Wire):
-    model_config = ConfigDict(json_schema_extra=_OUTPUT_SCHEMA_RULES)
+    """A task's fields, flat: the run-task body and newTask message of every generation."""
+    model_config = ConfigDict(json_schema_extra=_document_task)
+    # Where the task text must be found ("" = this object); () = it may be missing here.
+    text_levels: ClassVar[tuple[str, ...]] = ("",)
 
-    taskDetails: str = Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})
+    prompt: str | None = None
+    taskDetails: str | None = None
     startingPoint: str | None = None
     startingUrl: str | None = None
     maxDuration: DurationMs = 300_000
@@ -65,18 +97,34 @@ class TaskConfigIn(Wire):
     webhook: WebhookIn | None = None
     secrets: list[SecretIn] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _older_values(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("outputType") == OLD_OUTPUT_TYPE:
+            return {**data, "outputType": OutputType.STRUCTURED_JSON.value}
+        return data
+
     @model_validator(mode="after")
     def _needs_details(self) -> TaskConfigIn:
-        if is_blank(self.taskDetails):
-            raise ValueError("taskDetails is required")
+        if self.text_levels == ("",) and self.text is None:  # this object is the text's only place
+            raise ValueError("prompt or taskDetails is required")
         if self.outputType is not OutputType.TEXT and self.outputSchema is None:
             raise ValueError(f"outputSchema is required when outputType is {self.outputType.value}")
         return self
 
+    @property
+    def text(self) -> str | None:
+        """The task text: the first non-blank of `prompt` and `taskDetails`, stripped."""
+        return next((strip_blank(t) for t in (self.prompt, self.taskDetails) if t and not is_blank(t)), None)
+
+    @property
+    def url(self) -> str | None:
+        return self.startingUrl or self.startingPoint or None
+
     def to_spec(self) -> TaskSpec:
         return TaskSpec(
-            task_details=strip_blank(self.taskDetails),
-            starting_point=self.startingPoint or self.startingUrl,
+            task_details=self.text or "",
+            starting_point=self.url,
             max_duration_ms=self.maxDuration,
             max_input_tokens=self.maxInputTokens,
             max_output_tokens=self.maxOutputTokens,
@@ -90,6 +138,32 @@ class TaskConfigIn(Wire):
         )
 
 
+class NestedTaskIn(TaskConfigIn):
+    """A task object in a start-session or run-task body (`task`, or `initialTask`); its text may
+    be given at another level, or (on start-session) not at all."""
+    model_config = ConfigDict(json_schema_extra=_document_task)
+    text_levels: ClassVar[tuple[str, ...]] = ()
+
+
+def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn:
+    """One task from the levels of a body, highest priority first (`task`, `initialTask`, the body):
+    the text and the URL as the first level gives them, every other field from the first level that
+    sets it (`outputSchema` with its `outputType`). Its `text` is None when no level has one."""
+    given = [level for level in levels if level is not None]
+    text = next((t for level in given if (t := level.text) is not None), None)
+    fields: dict[str, Any] = {}
+    for level in reversed(given):
+        chosen = set(TaskConfigIn.model_fields) & level.model_fields_set
+        if "outputType" in chosen:
+            chosen.add("outputSchema")
+        elif "outputType" in fields:
+            chosen.discard("outputSchema")
+        fields.update({name: getattr(level, name) for name in chosen})
+    url = next((u for level in given if (u := level.url) is not None), None)
+    fields.update(prompt=None, taskDetails=text, startingUrl=url, startingPoint=None)
+    return TaskConfigIn.model_construct(**fields)
+
+
 class SessionOptionsIn(Wire):
     profileId: str | None = None
     environmentId: str | None = None
@@ -98,13 +172,38 @@ class SessionOptionsIn(Wire):
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
 
 
-class StartSessionIn(SessionOptionsIn):
-    initialTask: TaskConfigIn | None = None
+class StartSessionIn(SessionOptionsIn, NestedTaskIn):
+    """The first task in `task`, `initialTask` or flat in the body; without text, an idle session."""
+    model_config = ConfigDict(json_schema_extra=_document_task)
+
+    task: NestedTaskIn | None = None
+    initialTask: NestedTaskIn | None = None
     expiresIn: ExpiresInMs | None = None
 
+    def initial_task(self) -> TaskConfigIn:
+        """The first task; without text (`text` None) the session starts idle."""
+        return merge_levels((self.task, self.initialTask, self))
 
-class RunTaskIn(SessionOptionsIn, TaskConfigIn):
-    pass
+
+class RunTaskIn(SessionOptionsIn, NestedTaskIn):
+    """The task flat in the body, or nested in `task` (or `initialTask`) beside the session options."""
+    model_config = ConfigDict(json_schema_extra=_document_task)
+    text_levels: ClassVar[tuple[str, ...]] = ("", "task", "initialTask")
+
+    task: NestedTaskIn | None = None
+    initialTask: NestedTaskIn | None = None
+
+    @model_validator(mode="after")
+    def _needs_text(self) -> RunTaskIn:
+        if self.merged().text is None:
+            raise ValueError("prompt or taskDetails is required (in the body, or in task)")
+        return self
+
+    def merged(self) -> TaskConfigIn:
+        return merge_levels((self.task, self.initialTask, self))
+
+    def to_spec(self) -> TaskSpec:
+        return self.merged().to_spec()
 
 
 class SendMessageIn(Wire):

@@ -31,8 +31,11 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
 @router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
 async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
-    spec = body.initialTask.to_spec() if body.initialTask else None
-    session, task = await svc.sessions.start(who, spec, body.expiresIn)
+    initial = body.initial_task()
+    spec = initial.to_spec()
+    if initial.text is None:  # an idle session; the task fields it came with are still checked
+        await svc.tasks.check_spec(who, spec)
+    session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return session_body(session, task, svc.settings.base_url)
