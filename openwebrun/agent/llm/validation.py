@@ -118,13 +118,22 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
+# The keywords OpenAI's strict structured outputs accept; a schema using any other is sent non-strict.
+STRICT_KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const",
+    "$defs", "definitions", "$ref", "description", "title", "pattern", "format", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems"})
+
+
 def strict_compatible(schema: Any) -> bool:
-    """Whether OpenAI's strict structured outputs accept `schema`: every object closed with all
-    properties required, every array with its items."""
+    """Whether OpenAI's strict structured outputs accept `schema`: only the keywords they know, every
+    object closed with all properties required, every array with its items."""
     if isinstance(schema, list):
         return all(strict_compatible(s) for s in schema)
     if not isinstance(schema, dict):
-        return True
+        return False
+    if not STRICT_KEYWORDS.issuperset(schema):
+        return False
     types = schema.get("type")
     types = set(types) if isinstance(types, list) else {types}
     if "object" in types:
