@@ -25,7 +25,8 @@ def test_decision_schema_is_strict_only_with_a_closed_result():
 
 
 def test_keywords_strict_mode_does_not_know_make_a_schema_non_strict():
-    assert strict_compatible({**CLOSED, "properties": {"a": {"type": "string", "pattern": "^x", "format": "date"}}})
+    assert strict_compatible({**CLOSED, "properties": {"a": {"type": "integer", "minimum": 1}}})
+    assert not strict_compatible({**CLOSED, "properties": {"a": {"type": "string", "pattern": "^x"}}})
     assert not strict_compatible({"oneOf": [CLOSED]})
     assert not strict_compatible({**CLOSED, "properties": {"a": {"type": "string", "minLength": 2}}})
     assert not strict_compatible({"type": "array", "items": True})
@@ -79,3 +80,12 @@ def test_csv_rows_are_objects_with_exactly_the_columns():
         "type": "object", "properties": {"title": {"type": "string"}, "price": {"type": "string"}},
         "required": ["title", "price"], "additionalProperties": False}}
     assert strict_compatible(decision_schema(narrowed))
+
+
+def test_objects_nested_past_the_limit_are_not_strict():
+    schema = CLOSED
+    for _ in range(9):
+        schema = {"type": "object", "properties": {"a": schema}, "required": ["a"], "additionalProperties": False}
+    assert strict_compatible(schema)
+    deeper = {"type": "object", "properties": {"a": schema}, "required": ["a"], "additionalProperties": False}
+    assert not strict_compatible(deeper)
