@@ -129,3 +129,6 @@ def test_upload_under_the_files_field(api, anonymous):
     stray = api.post("/files/upload", files=[("document", ("a.txt", b"x", "text/plain"))])
     refused(stray, 400, "VALIDATION_ERROR")
     assert "'document'" in stray.json()["error"]
+    text = api.post("/files/upload", data={"files": "not a file"}, files=[("file", ("a.txt", b"x", "text/plain"))])
+    refused(text, 400, "VALIDATION_ERROR")
+    assert "`files` must be a file part" in text.json()["error"]

@@ -62,7 +62,12 @@ async def upload(request: Request, who: Account = Depends(account), svc: Service
     body = Request(request.scope, receive=_bounded(request.receive, cap, limit))
     try:
         async with body.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=MAX_FILES_PER_UPLOAD) as form:
-            parts = [(field, part) for field, part in form.multi_items()
+            items = form.multi_items()
+            texts = sorted({field for field, part in items if field in FILE_FIELDS and not isinstance(part, UploadFile)})
+            if texts:
+                raise ApiError(400, f"`{texts[0]}` must be a file part (with a filename), not a text field.",
+                               "VALIDATION_ERROR")
+            parts = [(field, part) for field, part in items
                      if isinstance(part, UploadFile) and (part.filename or part.size)]
             stray = sorted({field for field, _ in parts if field not in FILE_FIELDS})
             if stray:
