@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # any other request body (JSON)
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
+    signing_key: str | None = None  # signs download links; default: a key made once in data_dir
+    download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
 
     @field_validator("llm_mode")
     @classmethod

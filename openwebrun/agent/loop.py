@@ -17,6 +17,7 @@ from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
 from openwebrun.agent.masking import Masker, mask_step
 from openwebrun.agent.output import check_output
 from openwebrun.agent.prompts import build_messages
+from openwebrun.agent.result_schema import result_schema
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import ActionTaken, AgentThought, StepRecorded, UrlChanged
 from openwebrun.domain.models import StepRecord, TaskResult, TaskSpec, Usage
@@ -129,7 +130,9 @@ class Agent:
             raise TaskFailure(ErrorCode.TOKEN_LIMIT_EXCEEDED, _token_message(spec, usage))
         assert self.llm is not None
         try:
-            reply = await self.llm.decide(messages, decision_schema(),
+            # done.result narrowed for the model; the output check after done judges the result itself
+            narrowed = decision_schema(result_schema(spec.output_type, spec.output_schema))
+            reply = await self.llm.decide(messages, narrowed, accept=decision_schema(),
                                           max_output_tokens=min(remaining_out, MAX_CALL_OUTPUT_TOKENS))
         except LLMOutputError as exc:
             self._add_usage(usage, getattr(exc, "input_tokens", 0), getattr(exc, "output_tokens", 0))

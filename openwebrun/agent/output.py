@@ -128,7 +128,8 @@ def _rows(columns: list[str], value: Any) -> tuple[list[dict[str, str]], list[st
     if isinstance(value, str):
         return _rows_from_text(columns, value)
     if not isinstance(value, list):
-        return [], [f"the result must be a list of rows with the columns {', '.join(columns)}"]
+        return [], [f"the result must be a JSON array of row objects with exactly the keys {', '.join(columns)} "
+                    "(the server writes the CSV)"]
     if value and isinstance(value[0], list) and _is_header(columns, value[0]):
         value = value[1:]
     rows: list[dict[str, str]] = []

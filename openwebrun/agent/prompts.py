@@ -31,8 +31,9 @@ def _output_instructions(spec: TaskSpec) -> str:
         return ("done.result must be a JSON value valid for this JSON Schema:\n"
                 + json.dumps(spec.output_schema, separators=(",", ":")))
     if spec.output_type is OutputType.STRUCTURED_CSV:
-        return ("done.result must be a list of row objects with exactly these keys: "
-                + ", ".join(spec.output_schema))
+        return ("done.result must be a JSON array of rows, each row an object with exactly these keys and a "
+                "string value for each: " + json.dumps(list(spec.output_schema), ensure_ascii=False)
+                + ". Do not write CSV text yourself: the server writes the CSV from the rows.")
     return "done.result is your answer as markdown text."
 
 

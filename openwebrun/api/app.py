@@ -26,6 +26,7 @@ from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
+from openwebrun.services.links import Links, load_key
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
@@ -56,6 +57,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                             attachments_root=settings.data_dir / "attachments",
                             max_upload_bytes=settings.max_upload_bytes)
         files.prepare()
+        links = Links(settings.base_url, load_key(settings.signing_key, settings.data_dir),
+                      settings.download_link_ttl_s)
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
@@ -81,7 +84,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         tasks = TaskService(store, runtime, files, recorder)
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub)
+                                      files=files, hub=hub, links=links)
         bridge.attach(app.state.services)
         try:
             await pool.start()

@@ -11,6 +11,7 @@ from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
+from openwebrun.services.links import Links
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.settings import Settings
@@ -25,6 +26,7 @@ class Services:
     runtime: SessionRuntime
     files: FileService
     hub: EventHub
+    links: Links
 
 
 def services(request: Request) -> Services:

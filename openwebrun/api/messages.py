@@ -62,6 +62,6 @@ async def handle_message(svc: Services, who: Account | None, session_id: str, me
         assert account is not None
         task = await svc.sessions.new_task(account, session_id, spec)
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
-        return task_body(task, svc.settings.base_url, start_call=True)
+        return task_body(task, svc.links, start_call=True)
     await svc.sessions.command(who, session_id, to_command(message))
     return dict(SENT)

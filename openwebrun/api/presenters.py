@@ -5,6 +5,7 @@ import hashlib
 from typing import Any
 
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
+from openwebrun.services.links import Links
 
 STREAM_DIMENSIONS = {"width": 1024, "height": 600}
 
@@ -32,14 +33,10 @@ def _network(task: Task) -> list[dict[str, Any]]:
              "urls": [{"url": u.url, "timestamp": u.timestamp} for u in urls]}]
 
 
-def file_url(base_url: str, file_id: str) -> str:
-    return f"{base_url}/files/{file_id}"
-
-
-def _files(task: Task, base_url: str) -> list[dict[str, Any]]:
-    """Downloads of the task; a file that could not be kept has no fileId and no downloadUrl."""
+def _files(task: Task, links: Links) -> list[dict[str, Any]]:
+    """Downloads of the task, each with a signed link; a file that could not be kept has no fileId and no downloadUrl."""
     files = task.result.files if task.result else []
-    return [{"source": f.source, "downloadUrl": file_url(base_url, f.file_id) if f.file_id else None,
+    return [{"source": f.source, "downloadUrl": links.download(f.file_id) if f.file_id else None,
              "filename": f.filename, "timestamp": f.timestamp, "fileId": f.file_id or None}
             for f in files]
 
@@ -49,13 +46,14 @@ def uploaded_body(files: list[StoredFile]) -> dict[str, Any]:
                                        for f in files]}
 
 
-def task_body(task: Task, base_url: str, *, start_call: bool) -> dict[str, Any]:
+def task_body(task: Task, links: Links, *, start_call: bool) -> dict[str, Any]:
     """A task as a start call (pending while running) or a poll (running while running) reports it."""
+    base_url = links.base_url
     head: dict[str, Any] = {"sessionId": task.session_id, "taskId": task.id}
     usage = usage_body(task.usage)
     if task.status is TaskStatus.COMPLETED and task.result is not None:
         message = task.result.message
-        data = {"message": message, "files": _files(task, base_url), "network": _network(task)}
+        data = {"message": message, "files": _files(task, links), "network": _network(task)}
         if task.result.data is not None:
             data["output"] = task.result.data
         body = {"success": True, **head, "type": "task_completed", "status": "completed", "pending": False,
@@ -97,7 +95,8 @@ def guardrail_data(task: Task) -> dict[str, Any]:
     return data
 
 
-def session_body(session: Session, initial: Task | None, base_url: str) -> dict[str, Any]:
+def session_body(session: Session, initial: Task | None, links: Links) -> dict[str, Any]:
+    base_url = links.base_url
     body: dict[str, Any] = {
         "success": True,
         "sessionId": session.id,
@@ -108,7 +107,7 @@ def session_body(session: Session, initial: Task | None, base_url: str) -> dict[
         "message": "Connect to instance using sessionId in auth",
     }
     if initial is not None:
-        task = task_body(initial, base_url, start_call=True)
+        task = task_body(initial, links, start_call=True)
         task.pop("success", None)
         body.update(task)
         body["success"] = True

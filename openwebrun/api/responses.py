@@ -219,7 +219,8 @@ class Health(Doc):
 ERROR_STATUSES = {
     400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, NOT_SUPPORTED)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
-    403: "the key's account is deactivated (ACCOUNT_DEACTIVATED)",
+    403: "the key's account is deactivated (ACCOUNT_DEACTIVATED); a download link was altered (BAD_SIGNATURE) "
+         "or has expired (LINK_EXPIRED)",
     404: "not found",
     409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",

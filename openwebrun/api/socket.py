@@ -147,7 +147,7 @@ class SocketBridge:
         task = event.task
         # The finished task as the store has it (tasks.get waits for the recorder): files have their ids.
         stored = await self.svc.tasks.get(task.session_id, task.id)
-        return task_end_payload(stored or task, self.svc.settings.base_url)
+        return task_end_payload(stored or task, self.svc.links)
 
     async def _end(self, watcher: Watcher, event: SessionClosed) -> None:
         """end_session (as its own event and as a message), the acks still due (e.g. of the

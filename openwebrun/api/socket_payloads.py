@@ -24,6 +24,7 @@ from openwebrun.domain.events import (
     TaskStarted,
 )
 from openwebrun.domain.models import Task
+from openwebrun.services.links import Links
 
 STARTING = "Starting task... Browsing the web now."
 
@@ -80,9 +81,9 @@ def message_payload(event: Event) -> dict[str, Any] | None:
     return None
 
 
-def task_end_payload(task: Task, base_url: str) -> dict[str, Any]:
+def task_end_payload(task: Task, links: Links) -> dict[str, Any]:
     """`task_completed` (the completed body of a poll) or `error` (the failed body, with code)."""
-    body = task_body(task, base_url, start_call=False)
+    body = task_body(task, links, start_call=False)
     if body.get("type") != "task_completed":
         body["type"] = "error"
     return body

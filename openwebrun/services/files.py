@@ -72,7 +72,8 @@ class FileService:
     async def upload(self, account: Account, uploads: list[Upload]) -> list[StoredFile]:
         """Store every file of one request, or none (413 when they are too large together)."""
         if not uploads:
-            raise Refused("VALIDATION_ERROR", "No file in the request: send multipart/form-data with one or more `file` parts.")
+            raise Refused("VALIDATION_ERROR",
+                          "No file in the request: send multipart/form-data with one or more `file` or `files` parts.")
         sizes = [await asyncio.to_thread(_size, u.stream) for u in uploads]
         if sum(sizes) > self.max_upload_bytes:
             raise too_large(self.max_upload_bytes)
@@ -92,8 +93,12 @@ class FileService:
     # --- reading back ------------------------------------------------------------------
     async def owned(self, account: Account, file_id: str) -> tuple[StoredFile, Path]:
         """The caller's own file and where its content is; 404 for unknown or someone else's."""
+        return await self.stored(file_id, account)
+
+    async def stored(self, file_id: str, account: Account | None = None) -> tuple[StoredFile, Path]:
+        """A file (of `account`, when given) and where its content is; 404 when there is none."""
         file = await self.store.files.get(file_id)
-        if file is None or file.account_id != account.id:
+        if file is None or (account is not None and file.account_id != account.id):
             raise Refused("FILE_NOT_FOUND", "File not found.")
         path = self.blobs.path(file.sha256)
         if not path.is_file():

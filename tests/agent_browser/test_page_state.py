@@ -184,3 +184,18 @@ async def test_capture_out_of_time_gives_the_part_it_read(env, site_url, monkeyp
     assert 0 < state.element_count < 20
     results = await env.execute([{"action": "click", "index": number(state, '"buy 0"')}])
     assert results[0].error is None
+
+
+async def test_a_control_inside_its_label_is_named_by_the_label_s_own_text(env, site_url):
+    state = await open_page(env, f"{site_url}/label_wrapped.html")
+    assert 'select "Shipping country" selected="Germany" options: France | Germany | Italy' in state.text
+    assert 'select "Gift wrap (optional)" selected="None"' in state.text
+    assert 'textarea "Notes for the courier"' in state.text
+    bare = line_of(state, 'options: Small | Large')
+    assert '"Small' not in bare.split("selected=")[0]  # no text of its own: not named by its options
+    # the label's text is not repeated as a text line
+    assert not any(line.strip().startswith("Shipping country") for line in state.text.splitlines())
+    results = await env.execute([{"action": "select_option", "index": number(state, '"Shipping country"'),
+                                  "option": "Italy"}])
+    assert results[0].error is None, results[0].error
+    assert 'select "Shipping country" selected="Italy"' in (await env.observe()).text

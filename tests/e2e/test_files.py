@@ -204,7 +204,7 @@ def test_downloaded_file_is_stored_and_served(api, other, anonymous, llm, site, 
     file_id = entry["fileId"]
     assert len(file_id) == 32 and entry["filename"] == "report.csv"
     assert entry["source"] == f"{site}/report.csv"
-    assert entry["downloadUrl"] == f"{server.base_url}/files/{file_id}"
+    assert entry["downloadUrl"].startswith(f"{server.base_url}/files/{file_id}?expires=")
     assert entry["timestamp"] > 1_600_000_000_000
     # the poll shows the same file
     polled = anonymous.get(f"/task/{body['sessionId']}/{body['taskId']}").json()
@@ -214,8 +214,10 @@ def test_downloaded_file_is_stored_and_served(api, other, anonymous, llm, site, 
     assert got.status_code == 200 and got.content == (SITE / "report.csv").read_bytes()
     assert got.headers["content-type"].startswith("text/csv")
     assert 'filename="report.csv"' in got.headers["content-disposition"]
-    assert other.get(entry["downloadUrl"]).status_code == 404
-    assert anonymous.get(entry["downloadUrl"]).status_code == 401
+    # without its signature the URL is the owner's only (tests/e2e/test_downloads.py tests the signed link)
+    bare = f"{server.base_url}/files/{file_id}"
+    assert other.get(bare).status_code == 404
+    assert anonymous.get(bare).status_code == 401
     # moved into the file store, not left in the session's download folder
     assert not (server.data_dir / "downloads" / body["sessionId"] / "report.csv").exists()
 

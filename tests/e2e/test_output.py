@@ -54,3 +54,44 @@ def test_text_output_is_markdown(api, llm, site):
     tag = script(llm, [done({"$match": r"Middlemarch"})])
     body = _run(api, site, tag)
     assert body["data"]["message"] == "Middlemarch" and "output" not in body["data"]
+
+
+def _done_result(request: dict) -> tuple[dict, bool]:
+    """done.result's schema in a request to the model, and whether the request was strict."""
+    shape = request["response_format"]["json_schema"]
+    [done_action] = [a for a in shape["schema"]["properties"]["actions"]["items"]["anyOf"]
+                     if a["properties"]["action"]["enum"] == ["done"]]
+    return done_action["properties"]["result"], shape["strict"]
+
+
+def test_structured_json_schema_is_sent_to_the_model(api, llm, site):
+    name = "narrowjson"
+    tag = llm.script(name, [done({"books": ["Dune"], "count": 1})])
+    body = _run(api, site, tag, outputType="structured_json", outputSchema=SCHEMA)
+    assert body["status"] == "completed", body
+    result, strict = _done_result(llm.requests_for(name)[0])
+    assert result == SCHEMA and strict is True
+
+
+def test_structured_json_schema_with_optional_fields_is_sent_non_strict(api, llm, site):
+    optional = {"type": "object", "properties": {"books": {"type": "array", "items": {"type": "string"}},
+                                                 "note": {"type": "string"}}, "required": ["books"]}
+    name = "narrowopen"
+    tag = llm.script(name, [done({"books": ["Emma"]})])
+    body = _run(api, site, tag, outputType="structured_json", outputSchema=optional)
+    assert body["status"] == "completed" and body["data"]["output"] == {"books": ["Emma"]}, body
+    result, strict = _done_result(llm.requests_for(name)[0])
+    assert result == optional and strict is False
+
+
+def test_structured_csv_rows_are_asked_for_as_objects(api, llm, site):
+    name = "narrowcsv"
+    tag = llm.script(name, [done([{"title": "Dune", "note": "sand"}])])
+    body = _run(api, site, tag, outputType="structured_csv", outputSchema=["title", "note"])
+    assert body["status"] == "completed" and body["data"]["message"] == "title,note\nDune,sand\n", body
+    request = llm.requests_for(name)[0]
+    result, strict = _done_result(request)
+    assert result["items"]["required"] == ["title", "note"] and result["items"]["additionalProperties"] is False
+    assert strict is True
+    assert 'exactly these keys and a string value for each: ["title", "note"]' in repr(request["messages"])
+    assert "the server writes the CSV" in repr(request["messages"])

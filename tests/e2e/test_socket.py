@@ -64,7 +64,7 @@ def test_a_task_streams_agent_action_and_completion_in_order(api, llm, site, ser
     assert finished["data"]["message"] == "downloaded"
     [file] = finished["data"]["files"]
     assert file["filename"] == "report.csv" and file["fileId"]
-    assert file["downloadUrl"] == f"{server.base_url}/files/{file['fileId']}"
+    assert file["downloadUrl"].startswith(f"{server.base_url}/files/{file['fileId']}?expires=")
     assert set(finished["usage"]) == USAGE_KEYS and finished["usage"]["total_tokens"] > 0
     poll = api.get(f"/task/{session_id}/{body['taskId']}").json()
     assert finished["data"] == poll["data"] and finished["usage"] == poll["usage"]

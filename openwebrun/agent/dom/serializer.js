@@ -86,10 +86,23 @@
     const aria = el.getAttribute("aria-label");
     if (clean(aria)) return clean(aria);
     if (el.labels && el.labels.length) {
-      const t = Array.from(el.labels).map((l) => l.innerText || l.textContent).join(" ");
+      const t = Array.from(el.labels).map(labelOwnText).join(" ");
       if (clean(t)) return clean(t);
     }
     return "";
+  }
+
+  // a label's own words: without the options or text of a control inside it (<label>Country <select>)
+  const LABEL_SKIP = "select,textarea,datalist,script,style";
+  function labelOwnText(label) {
+    if (!label.querySelector(LABEL_SKIP)) return label.innerText || label.textContent;
+    const words = [];
+    const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const skip = node.parentElement && node.parentElement.closest(LABEL_SKIP);
+      if (!skip || !label.contains(skip)) words.push(node.nodeValue);
+    }
+    return words.join(" ");
   }
 
   function ownText(el) {
@@ -341,7 +354,7 @@
     } else if (tag === "BUTTON" && !role) {
       parts.push("button", named(el, name || ownText(el), 100));
     } else if (tag === "LABEL") {
-      parts.push("label", quote(ownText(el), 80));
+      parts.push("label", quote(clean(labelOwnText(el)) || ownText(el), 80));
       if (el.control) parts.push(`for hidden ${el.control.type === "file" ? "file input" : el.control.tagName.toLowerCase()}`);
     } else if (el.isContentEditable && !role) {
       parts.push("editable");

@@ -33,8 +33,10 @@ class LLMClient(Protocol):
         schema: dict[str, Any],
         *,
         max_output_tokens: int | None = None,
+        accept: dict[str, Any] | None = None,
     ) -> LLMReply:
-        """Send chat messages (OpenAI format), get back an object valid for `schema`.
+        """Send chat messages (OpenAI format) with `schema` for the model, get back an object valid
+        for `accept` (default: `schema`; a wider schema leaves the rest to the caller's own checks).
 
         Raises LLMError when the provider fails after its retries, LLMOutputError when
         the output stays malformed after repair attempts.

@@ -52,11 +52,11 @@ class OpenAIProvider:
                                   timeout=timeout_s, max_retries=0)  # our retries are the only ones
 
     async def decide(self, messages: list[dict[str, Any]], schema: dict[str, Any], *,
-                     max_output_tokens: int | None = None) -> LLMReply:
+                     max_output_tokens: int | None = None, accept: dict[str, Any] | None = None) -> LLMReply:
         async def ask(history: list[dict[str, Any]]) -> Answer:
             return await self._ask(history, schema, max_output_tokens)
 
-        return await decide_structured(ask, messages, schema, self.repair_attempts)
+        return await decide_structured(ask, messages, accept or schema, self.repair_attempts)
 
     async def aclose(self) -> None:
         await self.client.close()

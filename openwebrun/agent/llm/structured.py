@@ -14,10 +14,11 @@ from jsonschema import Draft202012Validator
 
 from openwebrun.agent.llm.base import LLMOutputError, LLMReply
 from openwebrun.agent.llm.json_repair import parse_lenient
-from openwebrun.agent.llm.validation import local_validator, schema_errors
+from openwebrun.agent.llm.validation import bounded_validator, schema_errors
 
 MAX_ECHO_CHARS = 2000  # how much of a bad answer is shown back to the model
 NOT_PARSED = object()
+PATTERN_BUDGET_S = 1.0  # for the `pattern`s of one answer
 
 
 @dataclass
@@ -66,7 +67,6 @@ def corrective_messages(bad_text: str, problems: list[str]) -> list[dict[str, An
 async def decide_structured(ask: Ask, messages: list[dict[str, Any]], schema: dict[str, Any],
                             repair_attempts: int) -> LLMReply:
     """Ask until the answer is a valid decision, at most 1 + repair_attempts exchanges."""
-    validator = local_validator(schema)
     input_tokens = output_tokens = 0
     history = list(messages)
     problems: list[str] = []
@@ -75,7 +75,8 @@ async def decide_structured(ask: Ask, messages: list[dict[str, Any]], schema: di
         answer = await ask(history)
         input_tokens += answer.input_tokens
         output_tokens += answer.output_tokens
-        data, problems = interpret(answer, validator)
+        # done.result may carry the caller's patterns: their matching is bounded in time
+        data, problems = interpret(answer, bounded_validator(schema, PATTERN_BUDGET_S))
         if data is not None:
             return LLMReply(data=data, raw=answer.text, input_tokens=input_tokens, output_tokens=output_tokens)
         last_text = answer.text

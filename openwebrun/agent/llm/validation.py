@@ -118,23 +118,37 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
-def strict_compatible(schema: Any) -> bool:
-    """Whether OpenAI's strict structured outputs accept `schema`: every object closed with all
-    properties required, every array with its items."""
+# The keywords OpenAI's strict structured outputs accept; a schema using any other is sent non-strict.
+# (`pattern` and `format` are left out: strict mode knows only some regex features and formats, and a
+# refused request would make `auto` give up json_schema for the whole server.)
+STRICT_KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const",
+    "$defs", "definitions", "$ref", "description", "title", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems"})
+STRICT_MAX_NESTING = 10  # objects inside objects
+
+
+def strict_compatible(schema: Any, _objects: int = 0) -> bool:
+    """Whether OpenAI's strict structured outputs accept `schema`: only the keywords they know, every
+    object closed with all properties required and typed, every array with its items, at most
+    STRICT_MAX_NESTING objects deep."""
     if isinstance(schema, list):
-        return all(strict_compatible(s) for s in schema)
-    if not isinstance(schema, dict):
-        return True
+        return all(strict_compatible(s, _objects) for s in schema)
+    if not isinstance(schema, dict) or not STRICT_KEYWORDS.issuperset(schema):
+        return False
     types = schema.get("type")
     types = set(types) if isinstance(types, list) else {types}
     if "object" in types:
+        _objects += 1
         props = schema.get("properties")
         if not isinstance(props, dict) or schema.get("additionalProperties") is not False \
-                or set(schema.get("required", [])) != set(props):
+                or set(schema.get("required", [])) != set(props) or _objects > STRICT_MAX_NESTING:
             return False
+    elif "properties" in schema:
+        return False
     if "array" in types and "items" not in schema:
         return False
     children = [v for k, v in schema.items() if k in ("properties", "$defs", "definitions")]
     nested = [s for group in children for s in group.values()]
-    nested += [schema[k] for k in ("items", "anyOf", "oneOf", "allOf") if k in schema]
-    return all(strict_compatible(s) for s in nested)
+    nested += [schema[k] for k in ("items", "anyOf") if k in schema]
+    return all(strict_compatible(s, _objects) for s in nested)

@@ -38,7 +38,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
     session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
-    return session_body(session, task, svc.settings.base_url)
+    return session_body(session, task, svc.links)
 
 
 @router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
@@ -46,7 +46,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Servic
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
     task = await svc.tasks.wait(task, svc.settings.wait_window_s)
-    return task_body(task, svc.settings.base_url, start_call=True)
+    return task_body(task, svc.links, start_call=True)
 
 
 @router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))

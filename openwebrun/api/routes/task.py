@@ -22,7 +22,7 @@ async def poll(session_id: SessionId, task_id: TaskId, svc: Services = Depends(s
     task = await svc.tasks.get(session_id, task_id)
     if task is None:
         raise ApiError(404, "Task not found.", "TASK_NOT_FOUND")
-    return task_body(task, svc.settings.base_url, start_call=False)
+    return task_body(task, svc.links, start_call=False)
 
 
 @router.get("/{session_id}/{task_id}/steps", responses=answers(StepsBody, 401, 403, 404))
