@@ -13,6 +13,7 @@ from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
+from openwebrun.services.webhooks import WebhookService
 from openwebrun.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Services:
     runtime: SessionRuntime
     files: FileService
     hub: EventHub
+    webhooks: WebhookService
 
 
 def services(request: Request) -> Services:
