@@ -1,6 +1,7 @@
 """Wire schemas of the native API (WebRun field names, camelCase) and their mapping to domain specs."""
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -54,6 +55,13 @@ class WebhookIn(Wire):
         parts = urlsplit(value.strip())
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
+        try:
+            ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            try:
+                parts.hostname.encode("idna")
+            except UnicodeError:
+                raise ValueError("the host is not a valid domain name") from None
         return value.strip()
 
 

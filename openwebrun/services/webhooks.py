@@ -88,7 +88,10 @@ class WebhookService:
         """Why deliveries may not go to `url` (scheme, or an address its host resolves to), or None.
 
         A name that does not resolve now is not refused: its deliveries fail and are retried."""
-        return await self.reach.url_refusal(url)
+        try:
+            return await self.reach.url_refusal(url)
+        except ValueError as exc:  # a host name that cannot be looked up
+            return f"the host cannot be resolved: {exc}"
 
     async def check(self, webhook: dict | None) -> None:
         if not webhook:

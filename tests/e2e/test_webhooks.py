@@ -183,6 +183,7 @@ def test_private_webhook_urls_are_refused_without_the_setting(api, url):
 @pytest.mark.parametrize(("webhook", "field"), [
     ({"name": "n", "url": "ftp://example.com/x"}, "url"),
     ({"name": "n", "url": "not a url"}, "url"),
+    ({"name": "n", "url": "http://bad\u0097host/x"}, "url"),
     ({"name": "n", "url": "https://example.com/x", "submittedData": "xml"}, "submittedData"),
     ({"name": 5, "url": "https://example.com/x"}, "name"),
     ({"url": "https://example.com/x"}, "name"),
