@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -81,6 +81,7 @@ class WebhookService:
         self._jobs: list[asyncio.Task] = []
         self._sending: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(self.policy.concurrency)
+        self._writes = asyncio.Lock()  # one outbox write at a time: SQLite writers would wait on each other
         self.on_delivered: Callable[[WebhookDelivery], None] | None = None  # for measurements
 
     # --- submit -----------------------------------------------------------------------------------
@@ -173,11 +174,13 @@ class WebhookService:
             now = utcnow()
             for delivery_id in await self.store.webhooks.due(now, BATCH):
                 await self._slots.acquire()
-                claimed = await self.store.webhooks.claim(delivery_id, now)
+                async with self._writes:
+                    claimed = await self.store.webhooks.claim(delivery_id, now)
                 if claimed is None:
                     self._slots.release()
                     continue
-                job = asyncio.create_task(self._attempt(claimed), name=f"webhook-{claimed.id}")
+                delivery, secret = claimed
+                job = asyncio.create_task(self._attempt(delivery, secret), name=f"webhook-{delivery.id}")
                 self._sending.add(job)
                 job.add_done_callback(self._sending.discard)
             await self._sleep_until_due()
@@ -193,11 +196,11 @@ class WebhookService:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _attempt(self, delivery: WebhookDelivery) -> None:
+    async def _attempt(self, delivery: WebhookDelivery, secret: str) -> None:
         try:
-            code, error = await self._send(delivery)
+            code, error = await self._send(delivery, secret)
             if code is not None and 200 <= code < 300:
-                await self.store.webhooks.finish_attempt(delivery.id, DeliveryStatus.DELIVERED, status_code=code,
+                await self._finish(delivery.id, DeliveryStatus.DELIVERED, status_code=code,
                                                          error=None, next_at=None)
                 if self.on_delivered is not None:
                     self.on_delivered(delivery)
@@ -206,11 +209,11 @@ class WebhookService:
             if delivery.attempts >= self.policy.attempts:
                 log.warning("webhook %s of task %s failed after %d attempts: %s", delivery.id, delivery.task_id,
                             delivery.attempts, error)
-                await self.store.webhooks.finish_attempt(delivery.id, DeliveryStatus.FAILED, status_code=code,
+                await self._finish(delivery.id, DeliveryStatus.FAILED, status_code=code,
                                                          error=error, next_at=None)
                 return
             delay = retry_delay_s(delivery.attempts, self.policy.retry_base_s)
-            await self.store.webhooks.finish_attempt(delivery.id, DeliveryStatus.PENDING, status_code=code,
+            await self._finish(delivery.id, DeliveryStatus.PENDING, status_code=code,
                                                      error=error, next_at=utcnow() + timedelta(seconds=delay))
         except Exception:
             log.exception("webhook delivery %s could not be recorded", delivery.id)
@@ -218,7 +221,11 @@ class WebhookService:
             self._slots.release()
             self._wake.set()
 
-    async def _send(self, delivery: WebhookDelivery) -> tuple[int | None, str | None]:
+    async def _finish(self, delivery_id: str, status: DeliveryStatus, **outcome: Any) -> None:
+        async with self._writes:
+            await self.store.webhooks.finish_attempt(delivery_id, status, **outcome)
+
+    async def _send(self, delivery: WebhookDelivery, secret: str) -> tuple[int | None, str | None]:
         """One POST; the status code, or None and why it could not be made."""
         host, _port = host_and_port(delivery.url)
         try:
@@ -228,7 +235,6 @@ class WebhookService:
         except Exception as exc:
             return None, f"refused: {exc}"[:MAX_ERROR_CHARS]
         url, host_header, tls_name = _pinned(delivery.url, addresses[0])
-        secret = await self.store.webhooks.secret(delivery.account_id) or ""
         stamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "Host": host_header, "User-Agent": "openwebrun-webhooks",
                    "X-Webrun-Event": delivery.event.value, "X-Webrun-Delivery": delivery.id,

@@ -14,6 +14,10 @@ from openwebrun.store.tables import AccountRow, WebhookDeliveryRow
 SECRET_PREFIX = "whsec_"
 
 
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
 def delivery_from_row(row: WebhookDeliveryRow) -> WebhookDelivery:
     return WebhookDelivery(
         id=row.id, task_id=row.task_id, session_id=row.session_id, account_id=row.account_id,
@@ -41,8 +45,10 @@ class WebhookRepository(Repository):
                 .order_by(WebhookDeliveryRow.next_at).limit(limit))
             return list(rows)
 
-    async def claim(self, delivery_id: str, now: datetime) -> WebhookDelivery | None:
-        """Take a due delivery for one attempt (None when another claim won); counts the attempt."""
+    async def claim(self, delivery_id: str, now: datetime) -> tuple[WebhookDelivery, str] | None:
+        """Take a due delivery for one attempt (None when another claim won); counts the attempt.
+
+        Returns it with its account's signing secret (made here on first use)."""
         async with self._transaction() as s:
             result = await s.execute(
                 update(WebhookDeliveryRow)
@@ -53,7 +59,12 @@ class WebhookRepository(Repository):
             if rows_changed(result) != 1:
                 return None
             row = await s.get(WebhookDeliveryRow, delivery_id)
-            return delivery_from_row(row) if row else None
+            account = await s.get(AccountRow, row.account_id) if row else None
+            if row is None or account is None:
+                return None
+            if account.webhook_secret is None:
+                account.webhook_secret = new_secret()
+            return delivery_from_row(row), account.webhook_secret
 
     async def finish_attempt(self, delivery_id: str, status: DeliveryStatus, *, status_code: int | None,
                              error: str | None, next_at: datetime | None) -> None:
@@ -90,5 +101,5 @@ class WebhookRepository(Repository):
             if row is None:
                 return None
             if row.webhook_secret is None or rotate:
-                row.webhook_secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+                row.webhook_secret = new_secret()
             return row.webhook_secret
