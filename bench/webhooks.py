@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from openwebrun.browser.reach import Reach  # noqa: E402
 from openwebrun.domain.ids import new_id  # noqa: E402
 from openwebrun.domain.models import Session, Task, TaskSpec  # noqa: E402
-from openwebrun.domain.webhooks import WebhookDelivery, WebhookEvent  # noqa: E402
+from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEvent  # noqa: E402
 from openwebrun.runtime.events import EventHub  # noqa: E402
 from openwebrun.services.webhooks import WebhookService  # noqa: E402
 from openwebrun.store.db import Database  # noqa: E402
@@ -69,15 +69,15 @@ async def throughput(receiver: Receiver, count: int) -> float:
         finished = asyncio.Event()
         delivered = 0
 
-        def counted(_delivery: WebhookDelivery) -> None:
+        def counted(_delivery: WebhookDelivery, status: DeliveryStatus) -> None:
             nonlocal delivered
-            delivered += 1
+            delivered += status is DeliveryStatus.DELIVERED
             if delivered == count:
                 finished.set()
 
         service = WebhookService(store, EventHub(), runtime=cast(Any, None), recorder=cast(Any, None),
                                  reach=Reach(allow_private=True), full_body=lambda _t: {})
-        service.on_delivered = counted
+        service.on_attempt = counted
         started = time.perf_counter()
         await service.start()
         await asyncio.wait_for(finished.wait(), 600)

@@ -82,7 +82,8 @@ class WebhookService:
         self._sending: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._writes = asyncio.Lock()  # one outbox write at a time: SQLite writers would wait on each other
-        self.on_delivered: Callable[[WebhookDelivery], None] | None = None  # for measurements
+        # told after each attempt is recorded, with the delivery's new status (measurements, tests)
+        self.on_attempt: Callable[[WebhookDelivery, DeliveryStatus], None] | None = None
 
     # --- submit -----------------------------------------------------------------------------------
     async def url_refusal(self, url: str) -> str | None:
@@ -197,29 +198,30 @@ class WebhookService:
             await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _attempt(self, delivery: WebhookDelivery, secret: str) -> None:
+        status = DeliveryStatus.PENDING
         try:
             code, error = await self._send(delivery, secret)
             if code is not None and 200 <= code < 300:
-                await self._finish(delivery.id, DeliveryStatus.DELIVERED, status_code=code,
-                                                         error=None, next_at=None)
-                if self.on_delivered is not None:
-                    self.on_delivered(delivery)
+                status = DeliveryStatus.DELIVERED
+                await self._finish(delivery.id, status, status_code=code, error=None, next_at=None)
                 return
             error = error or f"the receiver answered {code}"
             if delivery.attempts >= self.policy.attempts:
                 log.warning("webhook %s of task %s failed after %d attempts: %s", delivery.id, delivery.task_id,
                             delivery.attempts, error)
-                await self._finish(delivery.id, DeliveryStatus.FAILED, status_code=code,
-                                                         error=error, next_at=None)
+                status = DeliveryStatus.FAILED
+                await self._finish(delivery.id, status, status_code=code, error=error, next_at=None)
                 return
             delay = retry_delay_s(delivery.attempts, self.policy.retry_base_s)
-            await self._finish(delivery.id, DeliveryStatus.PENDING, status_code=code,
-                                                     error=error, next_at=utcnow() + timedelta(seconds=delay))
+            await self._finish(delivery.id, status, status_code=code, error=error,
+                               next_at=utcnow() + timedelta(seconds=delay))
         except Exception:
             log.exception("webhook delivery %s could not be recorded", delivery.id)
         finally:
             self._slots.release()
             self._wake.set()
+            if self.on_attempt is not None:
+                self.on_attempt(delivery, status)
 
     async def _finish(self, delivery_id: str, status: DeliveryStatus, **outcome: Any) -> None:
         async with self._writes:
