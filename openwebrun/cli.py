@@ -79,7 +79,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"no key {args.key}", file=sys.stderr)
         return 1
 
-    work = {"create": create, "list": listing, "revoke": revoke}[args.keys_command]
+    async def webhook_secret(store):
+        from openwebrun.services.auth import AuthService
+
+        account = await (store.accounts.get(args.account) if args.account else AuthService(store).admin_account())
+        secret = await store.webhooks.secret(account.id, rotate=args.rotate) if account else None
+        if secret is None:
+            print(f"no account {args.account}", file=sys.stderr)
+            return 1
+        state = "a new" if args.rotate else "the"
+        print(f"{state} webhook signing secret of account {account.id}:\n{secret}")
+        return 0
+
+    work = {"create": create, "list": listing, "revoke": revoke,
+            "webhook-secret": webhook_secret}[args.keys_command]
     return asyncio.run(_with_store(settings, work))
 
 
@@ -144,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub.add_parser("list", help="list keys (never their secret)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by id or prefix")
     revoke.add_argument("key")
+    secret = keys_sub.add_parser("webhook-secret", help="print the account's webhook signing secret")
+    secret.add_argument("--account", help="account id (default: the admin account)")
+    secret.add_argument("--rotate", action="store_true", help="replace it with a new one")
     keys.set_defaults(func=cmd_keys)
 
     db = sub.add_parser("db", help="database maintenance")

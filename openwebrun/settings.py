@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     max_steps: int = Field(50, ge=1)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)  # all files of one upload request together
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # any other request body (JSON)
+    webhook_allow_private: bool = False  # webhook URLs on loopback, private or link-local addresses
+    webhook_attempts: int = Field(6, ge=1, le=20)
+    webhook_retry_base_s: float = Field(20.0, gt=0)  # first retry after about this, doubling each time
+    webhook_timeout_s: float = Field(10.0, gt=0)  # a receiver must answer 2xx within this
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works

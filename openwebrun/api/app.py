@@ -14,6 +14,7 @@ from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
 from openwebrun.api.guard import RequestGuard
 from openwebrun.api.openapi import install_openapi
+from openwebrun.api.presenters import task_body
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.api.socket import SocketBridge
@@ -30,6 +31,7 @@ from openwebrun.services.links import Links, load_key
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
+from openwebrun.services.webhooks import WebhookPolicy, WebhookService
 from openwebrun.settings import Settings
 from openwebrun.store.blobs import BlobStore
 from openwebrun.store.db import Database
@@ -81,22 +83,29 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                                  human_timeout_s=settings.guardrail_timeout_s)
         recorder = StoreRecorder(store, files, hub)
         recorder.start()
-        tasks = TaskService(store, runtime, files, recorder)
+        webhooks = WebhookService(
+            store, hub, runtime, recorder, Reach(allow_private=settings.webhook_allow_private),
+            full_body=lambda t: task_body(t, links, start_call=False),
+            policy=WebhookPolicy(attempts=settings.webhook_attempts, retry_base_s=settings.webhook_retry_base_s,
+                                 timeout_s=settings.webhook_timeout_s))
+        tasks = TaskService(store, runtime, files, recorder, webhooks)
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links)
+                                      files=files, hub=hub, links=links, webhooks=webhooks)
         bridge.attach(app.state.services)
         try:
             await pool.start()
         except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
             log.error("Chromium could not be started: %s (run `openwebrun doctor`)", exc)
         await runtime.start()
+        await webhooks.start()
         try:
             yield
         finally:
             await runtime.close()
             await bridge.close()
             await recorder.close()
+            await webhooks.close()
             await pool.close()
             await db.close()
 

@@ -14,6 +14,7 @@ from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
+from openwebrun.services.webhooks import WebhookService
 from openwebrun.settings import Settings
 
 
@@ -27,6 +28,7 @@ class Services:
     files: FileService
     hub: EventHub
     links: Links
+    webhooks: WebhookService
 
 
 def services(request: Request) -> Services:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
+from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery
 from openwebrun.services.links import Links
 
 STREAM_DIMENSIONS = {"width": 1024, "height": 600}
@@ -121,6 +123,19 @@ def step_body(step: StepRecord, base_url: str, session_id: str) -> dict[str, Any
             "nextGoal": step.next_goal, "actions": step.actions, "results": step.results, "error": step.error,
             "inputTokens": step.input_tokens, "outputTokens": step.output_tokens, "screenshotUrl": shot,
             "createdAt": step.created_at.isoformat().replace("+00:00", "Z")}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def delivery_body(d: WebhookDelivery) -> dict[str, Any]:
+    """A webhook delivery and its attempts; never its auth value nor the signing secret."""
+    return {"deliveryId": d.id, "event": d.event.value, "name": d.name, "url": d.url, "submittedData": d.kind,
+            "status": d.status.value, "attempts": d.attempts, "lastStatusCode": d.last_status_code,
+            "lastError": d.last_error,
+            "nextAttemptAt": _iso(d.next_at) if d.status is DeliveryStatus.PENDING else None,
+            "createdAt": _iso(d.created_at), "deliveredAt": _iso(d.delivered_at)}
 
 
 def error_body(message: str, code: str) -> dict[str, Any]:

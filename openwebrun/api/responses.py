@@ -197,6 +197,28 @@ class StepsBody(Doc):
     steps: list[StepBody]
 
 
+class WebhookDeliveryBody(Doc):
+    deliveryId: str = Field(description="sent as X-Webrun-Delivery: the same on every attempt, for de-duplication")
+    event: Literal["task_completed", "task_failed", "guardrail_trigger"]
+    name: str
+    url: str
+    submittedData: Literal["ai_response", "full_response", "just_ping"]
+    status: Literal["pending", "sending", "delivered", "failed"]
+    attempts: int
+    lastStatusCode: int | None = Field(description="the receiver's answer to the last attempt; null: no answer")
+    lastError: str | None
+    nextAttemptAt: str | None = Field(description="when the next attempt is due (pending only)")
+    createdAt: str
+    deliveredAt: str | None
+
+
+class WebhooksBody(Doc):
+    success: Literal[True]
+    sessionId: str
+    taskId: str
+    deliveries: list[WebhookDeliveryBody]
+
+
 class UploadedFile(Doc):
     fileId: str
     originalName: str

@@ -1,10 +1,12 @@
 """Wire schemas of the native API (WebRun field names, camelCase) and their mapping to domain specs."""
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic.json_schema import JsonDict, JsonValue
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
@@ -70,10 +72,25 @@ class SecretIn(Wire):
 
 
 class WebhookIn(Wire):
-    name: str
-    url: str
-    auth: str | None = None
+    name: Annotated[str, Strict(), Field(max_length=255)]
+    url: Annotated[str, Strict(), Field(max_length=2048, json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"})]
+    auth: Annotated[str, Strict(), Field(max_length=4096)] | None = None
     submittedData: Literal["ai_response", "full_response", "just_ping"] = "ai_response"
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        try:
+            ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            try:
+                parts.hostname.encode("idna")
+            except UnicodeError:
+                raise ValueError("the host is not a valid domain name") from None
+        return value.strip()
 
 
 class TaskConfigIn(Wire):

@@ -9,12 +9,15 @@ from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec, TaskSt
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.files import FileService
 from openwebrun.services.recorder import StoreRecorder
+from openwebrun.services.webhooks import WebhookService
 from openwebrun.store.repositories import Store
 
 
 class TaskService:
-    def __init__(self, store: Store, runtime: SessionRuntime, files: FileService, recorder: StoreRecorder):
+    def __init__(self, store: Store, runtime: SessionRuntime, files: FileService, recorder: StoreRecorder,
+                 webhooks: WebhookService):
         self.store = store
+        self.webhooks = webhooks
         self.runtime = runtime
         self.files = files
         self.recorder = recorder
@@ -27,6 +30,7 @@ class TaskService:
             raise Refused("VALIDATION_ERROR", f"Invalid outputSchema: {problem}")
         if spec.starting_point and (refused := await self.runtime.url_refusal(spec.starting_point)):
             raise Refused("URL_NOT_ALLOWED", f"startingPoint cannot be opened: {refused}")
+        await self.webhooks.check(spec.webhook)
         await self.files.resolve(account, spec.files)
 
     async def start(self, account: Account, session_id: str, spec: TaskSpec) -> Task:

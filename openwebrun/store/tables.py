@@ -32,6 +32,7 @@ class AccountRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     is_admin: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)  # as-is: it signs deliveries
 
 
 class ApiKeyRow(Base):
@@ -116,3 +117,28 @@ class FileRow(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: uploaded; else the download URL
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """The webhook outbox: one row per event to deliver, kept with its attempts."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_next_at", "status", "next_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    task_id: Mapped[str] = mapped_column(ID, ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    auth: Mapped[str | None] = mapped_column(Text, nullable=True)  # a credential: sent, never shown
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

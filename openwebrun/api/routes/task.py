@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from openwebrun.api.deps import Services, account, services
 from openwebrun.api.errors import ApiError
-from openwebrun.api.presenters import step_body, task_body
-from openwebrun.api.responses import BINARY, ID_DOC, StepsBody, TaskPolled, answers
+from openwebrun.api.presenters import delivery_body, step_body, task_body
+from openwebrun.api.responses import BINARY, ID_DOC, StepsBody, TaskPolled, WebhooksBody, answers
 from openwebrun.domain.models import Account
 
 router = APIRouter(prefix="/task")
@@ -40,3 +40,12 @@ async def screenshot(session_id: SessionId, task_id: TaskId, number: int = Path(
                      who: Account = Depends(account), svc: Services = Depends(services)):
     image = await svc.tasks.screenshot(who, session_id, task_id, number)
     return Response(content=image, media_type="image/jpeg")
+
+
+@router.get("/{session_id}/{task_id}/webhooks", responses=answers(WebhooksBody, 401, 403, 404))
+async def webhooks(session_id: SessionId, task_id: TaskId, who: Account = Depends(account),
+                   svc: Services = Depends(services)):
+    """The webhook deliveries of the caller's own task, with their attempts."""
+    deliveries = await svc.webhooks.deliveries(who, session_id, task_id)
+    return {"success": True, "sessionId": session_id, "taskId": task_id,
+            "deliveries": [delivery_body(d) for d in deliveries]}

@@ -8,6 +8,7 @@ from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyReposit
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
+from openwebrun.store.repositories.webhooks import WebhookRepository
 
 
 class Store:
@@ -21,9 +22,10 @@ class Store:
         self.tasks = TaskRepository(db)
         self.steps = StepRepository(db)
         self.files = FileRepository(db)
+        self.webhooks = WebhookRepository(db)
 
 
 __all__ = [
     "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
-    "StepRepository", "Store", "TaskNotFound", "TaskRepository",
+    "StepRepository", "Store", "TaskNotFound", "TaskRepository", "WebhookRepository",
 ]
