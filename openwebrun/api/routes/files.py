@@ -26,7 +26,9 @@ FileId = Annotated[str, Path(json_schema_extra=ID_DOC)]
 MAX_FILES_PER_UPLOAD = 20
 MULTIPART_SLACK = 1 << 20  # part headers and boundaries, on top of the files' own bytes
 FILE_FIELDS = ("file", "files")  # `files` is WebRun's name; both may be repeated and mixed
-_PARTS = {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": MAX_FILES_PER_UPLOAD}
+# A part is any bytes (OpenAPI 3.1 names a file by its media type); on the wire every part is bytes,
+# so no narrower type is stated than the server can check.
+_PARTS = {"type": "array", "items": {"contentMediaType": "application/octet-stream"}, "maxItems": MAX_FILES_PER_UPLOAD}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "description": "One or more files, as `file` or `files` parts (either name, or both).",
     "properties": {name: _PARTS for name in FILE_FIELDS}}}}}}
