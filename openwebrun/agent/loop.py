@@ -75,7 +75,8 @@ class Agent:
             state = await env.observe()
             shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
-            messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64)
+            messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64,
+                                      secret_fields=env.secret_book.names())
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
             step.screenshot = shot if self.step_screenshots else None
@@ -91,7 +92,7 @@ class Agent:
             step.results = [env.mask_record(r.error or r.message) for r in results]
             step.error = next((env.mask_record(r.error) for r in results if r.error), None)
             await self._record(step)
-            history.append(_history_line(number, decision, actions, results))
+            history.append(env.mask(_history_line(number, decision, actions, results)))  # read-backs too
             notes.extend(f"Output of {a.get('action')}:\n{r.message[:READ_LIMIT]}"
                          for a, r in zip(actions, results) if len(r.message) > HISTORY_RESULT_CHARS)
 
