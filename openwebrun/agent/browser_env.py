@@ -114,8 +114,8 @@ class BrowserEnv:
         self.nav_commits += 1
         self.dialogs.pop(frame.page, None)  # a new document closes the old one's dialog
         url = frame.url
-        if url.startswith(("about:", "chrome-error:", "data:")):
-            return
+        if url.startswith(("about:", "chrome-error:", "data:")) or (self.avoid_domains and self.avoided(url)):
+            return  # an avoided URL is logged once, as blocked, by _on_request
         if not self.visited_urls or self.visited_urls[-1].url != url:
             self.visited_urls.append(VisitedUrl(url=url, timestamp=now_ms()))
 
