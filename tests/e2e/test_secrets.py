@@ -126,3 +126,24 @@ def test_malformed_secrets_answer_400_naming_the_entry(api, secrets, named):
     response = api.post("/start/run-task", json={"taskDetails": "x", "secrets": secrets})
     assert response.status_code == 400, response.text
     assert f"{named}:" in response.json()["error"], response.json()
+
+
+def test_a_field_inside_an_iframe_is_judged_by_the_frame_host(api, llm, bank):
+    """The page is on 127.0.0.1, the form in its iframe on localhost: only a localhost entry fills it."""
+    tag = script(llm, [
+        act({"action": "type", "index": {"$find": "Password"}, "text": "<secret:password>", "submit": False},
+            goal="no entry for the frame's host"),
+        act({"action": "type", "index": {"$find": "Username"}, "text": "<secret:username>", "submit": False},
+            {"action": "click", "index": {"$find": "Sign in"}}, goal="frame host"),
+        done("signed in"),
+    ])
+    body = api.post("/start/run-task", json={
+        "taskDetails": f"sign in {tag}", "startingPoint": f"{bank.url}/signin_frame.html",
+        "secrets": [{"match": "127.0.0.1", "fields": {"password": DECOY}},
+                    {"match": "localhost", "fields": {"username": USERNAME}},
+                    {"match": "*.localhost", "fields": {"password": "not-the-apex"}}]}).json()
+    assert body["status"] == "completed", body
+    steps = json.loads(_trace(api, body))["steps"]
+    assert "not typed: the secret field 'password' is not for localhost" in steps[0]["error"], steps[0]
+    assert bank.wait_report("signin") == {"type": "signin", "username": USERNAME, "password": "", "pin": ""}
+    assert _leaks(json.dumps(body) + json.dumps(steps)) == []
