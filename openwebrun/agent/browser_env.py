@@ -84,6 +84,7 @@ class BrowserEnv:
         except RuntimeError:
             pass  # built outside the event loop: added on the first ensure_page
         context.on("page", self._on_page)
+        context.on("request", self._on_any_request)
         for page in context.pages:
             self._watch(page)
         if context.pages:
@@ -115,13 +116,16 @@ class BrowserEnv:
         self.dialogs.pop(frame.page, None)  # a new document closes the old one's dialog
         url = frame.url
         if url.startswith(("about:", "chrome-error:", "data:")) or (self.avoid_domains and self.avoided(url)):
-            return  # an avoided URL is logged once, as blocked, by _on_request
+            return  # an avoided URL is logged once, as blocked, by _on_any_request
         if not self.visited_urls or self.visited_urls[-1].url != url:
             self.visited_urls.append(VisitedUrl(url=url, timestamp=now_ms()))
 
-    def _on_request(self, request: Request) -> None:
-        if self.avoid_domains and self.avoided(request.url):
+    def _on_any_request(self, request: Request) -> None:
+        """Every request of the context (a popup's first one included): avoided ones are logged."""
+        if self.avoid_domains and not self._closed and self.avoided(request.url):
             self.visited_urls.append(VisitedUrl(url=request.url, timestamp=now_ms(), blocked=True))
+
+    def _on_request(self, request: Request) -> None:
         if request.is_navigation_request() and request.frame.parent_frame is None:
             self.nav_pending.add(request)
 
@@ -423,6 +427,7 @@ class BrowserEnv:
     def close(self) -> None:
         self._closed = True
         self.context.remove_listener("page", self._on_page)
+        self.context.remove_listener("request", self._on_any_request)
         for page in self._watched:
             for event, handler in (("framenavigated", self._on_navigated), ("dialog", self._on_dialog),
                                    ("download", self._on_download), ("request", self._on_request),

@@ -25,6 +25,7 @@ def test_avoided_domain_is_blocked_while_its_address_works(api, llm, neighbour):
         act({"action": "navigate", "url": f"{neighbour.url}/redirect?to={avoided}/list.html%3Fvia%3Dredirect"},
             goal="follow a redirect"),
         act({"action": "navigate", "url": f"{neighbour.url}/avoid.html"}, goal="open a page with a frame and a fetch"),
+        act({"action": "click", "index": {"$find": "Open the neighbour"}}, goal="open a new tab"),
         done("done"),
     ])
     start = api.post("/start/start-session", json={"initialTask": {
@@ -49,6 +50,7 @@ def test_avoided_domain_is_blocked_while_its_address_works(api, llm, neighbour):
     blocked = [u["url"] for u in body["data"]["network"][0]["urls"] if u.get("blocked")]
     assert f"{avoided}/list.html?via=redirect" in blocked
     assert f"{avoided}/list.html?via=frame" in blocked and f"{avoided}/ping.html?via=fetch" in blocked
+    assert f"{avoided}/list.html?via=popup" in blocked
     assert all(u.startswith(avoided) for u in blocked), blocked
     assert not [u for u in body["data"]["network"][0]["urls"] if u["url"].startswith(avoided) and not u.get("blocked")]
     assert f"{avoided}/list.html?via=redirect" in json.dumps(trace[1]), trace[1]  # the step trace names it too
