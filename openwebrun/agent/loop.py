@@ -83,7 +83,9 @@ class Agent:
             actions = decision.get("actions") or []
             control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
                                       next_goal=env.mask_record(step.next_goal)))
+            logged = len(env.visited_urls)
             results = await env.execute(actions, self._around(env, number, mark), {"ask_human": self._ask_human})
+            _note_blocked(results, [u.url for u in env.visited_urls[logged:] if u.blocked])
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
             url = env.page.url if env.page is not None and not env.page.is_closed() else state.url
@@ -217,6 +219,20 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _note_blocked(results: list[ActionResult], urls: list[str], shown: int = 5) -> None:
+    """Tell, in the step's last result, which requests the task's avoidDomains blocked meanwhile."""
+    if not urls or not results or results[-1].done:
+        return
+    unique = list(dict.fromkeys(urls))
+    listed, more = ", ".join(unique[:shown]), len(unique) - shown
+    note = f" [blocked by the task's avoidDomains: {listed}" + (f" and {more} more" if more > 0 else "") + "]"
+    last = results[-1]
+    if last.error:
+        last.error += note
+    else:
+        last.message += note
 
 
 def _history_line(number: int, decision: dict[str, Any], actions: list[dict], results: list[ActionResult]) -> str:
