@@ -86,7 +86,10 @@ async def run_local(settings: Settings, spec: TaskSpec, out: TextIO = sys.stderr
         context = await pool.new_context()
         with tempfile.TemporaryDirectory() as downloads:
             env = BrowserEnv(context, downloads_dir=Path(downloads),
-                             navigation_timeout_ms=settings.navigation_timeout_ms, reach=pool.reach)
+                             navigation_timeout_ms=settings.navigation_timeout_ms, reach=pool.reach,
+                             lane=pool.lane(context))
+            env.add_secrets(spec.secrets)
+            env.set_avoid_domains(spec.avoid_domains)
             agent = Agent(build_llm(settings), prices=settings.prices, max_steps=settings.max_steps,
                           vision=settings.vision)
             try:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Dialog, Download, ElementHandle, Frame, Page, Request
 from playwright.async_api import Error as PlaywrightError
@@ -24,8 +25,10 @@ from openwebrun.agent.dom.state_text import render_state
 from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.agent.masking import SecretMasker
 from openwebrun.browser.reach import Reach
+from openwebrun.browser.reach_proxy import Lane
 from openwebrun.domain.errors import ErrorCode, TaskFailure
-from openwebrun.domain.models import DownloadedFile, VisitedUrl
+from openwebrun.domain.models import DownloadedFile, SecretEntry, VisitedUrl
+from openwebrun.domain.site_rules import SecretBook, avoided
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,12 @@ def now_ms() -> float:
 class BrowserEnv:
     def __init__(self, context: BrowserContext, *, downloads_dir: Path, files: dict[str, Path] | None = None,
                  navigation_timeout_ms: int = 30000, secret_values: Iterable[str] = (),
-                 reach: Reach | None = None):
+                 reach: Reach | None = None, lane: Lane | None = None):
         self.context = context
         self.reach = reach or Reach()  # checked before each navigation; the pool's proxy enforces it
+        self.lane = lane  # the context's proxy lane: enforces avoid_domains in the network layer
+        self.avoid_domains: tuple[str, ...] = ()
+        self.secret_book = SecretBook()  # the session's secrets (memory only, dropped at close)
         self.downloads_dir = Path(downloads_dir)
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
@@ -78,6 +84,7 @@ class BrowserEnv:
         except RuntimeError:
             pass  # built outside the event loop: added on the first ensure_page
         context.on("page", self._on_page)
+        context.on("request", self._on_any_request)
         for page in context.pages:
             self._watch(page)
         if context.pages:
@@ -108,10 +115,15 @@ class BrowserEnv:
         self.nav_commits += 1
         self.dialogs.pop(frame.page, None)  # a new document closes the old one's dialog
         url = frame.url
-        if url.startswith(("about:", "chrome-error:", "data:")):
-            return
+        if url.startswith(("about:", "chrome-error:", "data:")) or (self.avoid_domains and self.avoided(url)):
+            return  # an avoided URL is logged once, as blocked, by _on_any_request
         if not self.visited_urls or self.visited_urls[-1].url != url:
             self.visited_urls.append(VisitedUrl(url=url, timestamp=now_ms()))
+
+    def _on_any_request(self, request: Request) -> None:
+        """Every request of the context (a popup's first one included): avoided ones are logged."""
+        if self.avoid_domains and not self._closed and self.avoided(request.url):
+            self.visited_urls.append(VisitedUrl(url=request.url, timestamp=now_ms(), blocked=True))
 
     def _on_request(self, request: Request) -> None:
         if request.is_navigation_request() and request.frame.parent_frame is None:
@@ -215,7 +227,9 @@ class BrowserEnv:
         dialog_info = None if dialog is None else {"type": dialog.type, "message": dialog.message,
                                                    "default": dialog.default_value}
         text = render_state(page.url, title, tabs, capture, dialog_info)
-        if page.url.startswith("chrome-error:") and (failed := self.failed_navigation.get(page)):
+        if self.avoid_domains and (domain := self.avoided(page.url)):
+            text = f"The browser refused to open {page.url}: it is blocked by the task's avoidDomains ({domain})\n{text}"
+        elif page.url.startswith("chrome-error:") and (failed := self.failed_navigation.get(page)):
             refused = await self.refusal(failed)  # refused by the network layer (a link, a redirect)
             if refused:
                 text = f"The browser refused to open {failed}: {refused}\n{text}"
@@ -230,6 +244,25 @@ class BrowserEnv:
         """Values never shown to the model (masked as •••), e.g. the current task's secrets."""
         self.secrets = sorted({v for v in values if v}, key=len, reverse=True)
         self._masker = SecretMasker(self.secrets)
+
+    def add_secrets(self, entries: Iterable[SecretEntry]) -> None:
+        """A task's secrets join the session's (typed through placeholders, masked everywhere)."""
+        self.secret_book.add((e.match, e.fields) for e in entries)
+        self.set_secret_values(self.secret_book.values())
+
+    def set_avoid_domains(self, domains: Iterable[str]) -> None:
+        """The running task's avoidDomains, enforced by the context's proxy lane ([] at task end)."""
+        self.avoid_domains = tuple(domains)
+        if self.lane is not None:
+            self.lane.avoid = self.avoid_domains
+
+    def avoided(self, url: str) -> str | None:
+        """The avoided domain covering `url`'s host, or None."""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return None
+        return avoided(host, self.avoid_domains) if host else None
 
     def mask(self, text: str) -> str:
         return self._masker(text)
@@ -360,7 +393,9 @@ class BrowserEnv:
         raise TaskFailure(ErrorCode.NAVIGATION_TIMEOUT, f"Could not open {url} after {GOTO_ATTEMPTS} attempts: {last}")
 
     async def refusal(self, url: str) -> str | None:
-        """Why the browser may not open `url` (scheme, resolved address); None when it may."""
+        """Why the browser may not open `url` (avoidDomains, scheme, resolved address); None when it may."""
+        if domain := self.avoided(url):
+            return f"the site is blocked by the task's avoidDomains ({domain})"
         return await self.reach.url_refusal(url)
 
     async def screenshot_jpeg(self, quality: int = 60) -> bytes:
@@ -392,6 +427,7 @@ class BrowserEnv:
     def close(self) -> None:
         self._closed = True
         self.context.remove_listener("page", self._on_page)
+        self.context.remove_listener("request", self._on_any_request)
         for page in self._watched:
             for event, handler in (("framenavigated", self._on_navigated), ("dialog", self._on_dialog),
                                    ("download", self._on_download), ("request", self._on_request),
@@ -403,3 +439,5 @@ class BrowserEnv:
                     pass
         self._watched.clear()
         self.dialogs.clear()
+        self.secret_book.clear()  # the session's secrets end with it
+        self.set_secret_values(())

@@ -76,14 +76,17 @@ class Agent:
             state = await env.observe()
             shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
-            messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64)
+            messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64,
+                                      secret_fields=env.secret_book.names())
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
             step.screenshot = shot if self.step_screenshots else None
             actions = decision.get("actions") or []
             control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
                                       next_goal=env.mask_record(step.next_goal)))
+            logged = len(env.visited_urls)
             results = await env.execute(actions, self._around(env, number, mark), {"ask_human": self._ask_human})
+            _note_blocked(results, [u.url for u in env.visited_urls[logged:] if u.blocked])
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
             url = env.page.url if env.page is not None and not env.page.is_closed() else state.url
@@ -92,7 +95,7 @@ class Agent:
             step.results = [env.mask_record(r.error or r.message) for r in results]
             step.error = next((env.mask_record(r.error) for r in results if r.error), None)
             await self._record(step)
-            history.append(_history_line(number, decision, actions, results))
+            history.append(env.mask(_history_line(number, decision, actions, results)))  # read-backs too
             notes.extend(f"Output of {a.get('action')}:\n{r.message[:READ_LIMIT]}"
                          for a, r in zip(actions, results) if len(r.message) > HISTORY_RESULT_CHARS)
 
@@ -219,6 +222,20 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _note_blocked(results: list[ActionResult], urls: list[str], shown: int = 5) -> None:
+    """Tell, in the step's last result, which requests the task's avoidDomains blocked meanwhile."""
+    if not urls or not results or results[-1].done:
+        return
+    unique = list(dict.fromkeys(urls))
+    listed, more = ", ".join(unique[:shown]), len(unique) - shown
+    note = f" [blocked by the task's avoidDomains: {listed}" + (f" and {more} more" if more > 0 else "") + "]"
+    last = results[-1]
+    if last.error:
+        last.error += note
+    else:
+        last.message += note
 
 
 def _history_line(number: int, decision: dict[str, Any], actions: list[dict], results: list[ActionResult]) -> str:

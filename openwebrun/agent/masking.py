@@ -63,7 +63,7 @@ def mask_result(result: TaskResult, mask: Masker) -> TaskResult:
     return TaskResult(
         message=mask(result.message), data=mask_value(result.data, mask),
         files=[dataclasses.replace(f, filename=mask(f.filename), source=mask(f.source)) for f in result.files],
-        urls=[VisitedUrl(url=mask(u.url), timestamp=u.timestamp) for u in result.urls])
+        urls=[VisitedUrl(url=mask(u.url), timestamp=u.timestamp, blocked=u.blocked) for u in result.urls])
 
 
 def mask_finished(task: Task, mask: Masker) -> None:

@@ -37,10 +37,22 @@ def _output_instructions(spec: TaskSpec) -> str:
     return "done.result is your answer as markdown text."
 
 
-def user_message(spec: TaskSpec, history: list[str], state: PageState, notes: list[str], file_names: list[str]) -> str:
+def _secret_instructions(secret_fields: dict[str, list[str]]) -> str:
+    """Field names per site pattern, never values."""
+    lines = [f"- {'any site' if match == 'all' else match}: {', '.join(names)}" for match, names in secret_fields.items()]
+    return ("Secrets (their values are hidden from you): to type one, put <secret:NAME> in type's text, "
+            "e.g. <secret:password>; it is filled in only on a page whose host matches its site:\n" + "\n".join(lines))
+
+
+def user_message(spec: TaskSpec, history: list[str], state: PageState, notes: list[str], file_names: list[str],
+                 secret_fields: dict[str, list[str]] | None = None) -> str:
     parts = [f"<task>\n{spec.task_details}\n</task>", _output_instructions(spec)]
     if file_names:
         parts.append("Attached files (for upload_file): " + ", ".join(file_names))
+    if secret_fields:
+        parts.append(_secret_instructions(secret_fields))
+    if spec.avoid_domains:
+        parts.append("Blocked sites (avoidDomains; subdomains too): " + ", ".join(spec.avoid_domains))
     if history:
         parts.append("<history>\n" + "\n".join(history) + "\n</history>")
     for note in notes:
@@ -50,8 +62,9 @@ def user_message(spec: TaskSpec, history: list[str], state: PageState, notes: li
 
 
 def build_messages(spec: TaskSpec, history: list[str], state: PageState, notes: list[str],
-                   file_names: list[str], screenshot_b64: str | None = None) -> list[dict[str, Any]]:
-    text = user_message(spec, history, state, notes, file_names)
+                   file_names: list[str], screenshot_b64: str | None = None,
+                   secret_fields: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    text = user_message(spec, history, state, notes, file_names, secret_fields)
     content: Any = text
     if screenshot_b64:
         content = [{"type": "text", "text": text},

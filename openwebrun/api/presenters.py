@@ -32,7 +32,8 @@ def _network(task: Task) -> list[dict[str, Any]]:
         return []
     short = hashlib.sha256(task.id.encode()).hexdigest()[:5]
     return [{"id": short, "taskId": task.id,
-             "urls": [{"url": u.url, "timestamp": u.timestamp} for u in urls]}]
+             "urls": [{"url": u.url, "timestamp": u.timestamp, **({"blocked": True} if u.blocked else {})}
+                      for u in urls]}]
 
 
 def _files(task: Task, links: Links) -> list[dict[str, Any]]:

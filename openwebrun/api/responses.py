@@ -42,6 +42,7 @@ class TaskFile(Doc):
 class VisitedUrl(Doc):
     url: str
     timestamp: float
+    blocked: bool | None = Field(None, description="true when the task's avoidDomains blocked this URL")
 
 
 class NetworkEntry(Doc):

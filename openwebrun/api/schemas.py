@@ -6,10 +6,21 @@ from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import JsonDict, JsonValue
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
+from openwebrun.domain.site_rules import domain_problem, normal_host
 from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
 
 
@@ -66,9 +77,25 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _match_pattern(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("match must not be empty: a host (github.com), *.example.com or all")
+    rest = value[2:] if value.startswith("*.") else value
+    if value.lower() != "all" and (domain_problem(rest) or "*" in rest or not normal_host(rest)):
+        raise ValueError(f"match {value!r} must be a host (github.com), *.example.com or all")
+    return value
+
+
+def _avoided_domain(value: str) -> str:
+    if problem := domain_problem(value):
+        raise ValueError(f"{value!r} {problem}")
+    return value.strip()
+
+
 class SecretIn(Wire):
-    match: str = Field(min_length=1)
-    fields: dict[str, str]
+    match: Annotated[StrictStr, AfterValidator(_match_pattern)]
+    fields: dict[Annotated[StrictStr, Field(min_length=1)], StrictStr]
 
 
 class WebhookIn(Wire):
@@ -109,7 +136,7 @@ class TaskConfigIn(Wire):
     terminateOnCompletion: StrictBool = False
     outputType: OutputType = OutputType.TEXT
     outputSchema: Any = None
-    avoidDomains: list[str] = Field(default_factory=list)
+    avoidDomains: list[Annotated[StrictStr, AfterValidator(_avoided_domain)]] = Field(default_factory=list)
     files: list[Annotated[str, Field(json_schema_extra={"pattern": "^[0-9a-f]{32}$"})]] = Field(default_factory=list)
     webhook: WebhookIn | None = None
     secrets: list[SecretIn] = Field(default_factory=list)

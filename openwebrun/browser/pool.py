@@ -2,7 +2,8 @@
 
 One process holds up to `contexts_per_browser` contexts; a new process starts when all are
 full. One process is kept warm so that a session starts without a browser launch. Every context
-connects through the pool's reach proxy (reach_proxy.py), which applies the reach rules.
+connects through the pool's reach proxy (reach_proxy.py), which applies the reach rules, on a
+lane (a port) of its own that carries the context's avoided domains (`lane(context)`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.async_api import Browser, BrowserContext, Playwright, async_play
 
 from openwebrun.browser.launch import VIEWPORT, launch_chromium
 from openwebrun.browser.reach import Reach
-from openwebrun.browser.reach_proxy import ReachProxy
+from openwebrun.browser.reach_proxy import Lane, ReachProxy
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class BrowserPool:
         self._proxy = ReachProxy(self.reach)
         self._pw: Playwright | None = None
         self._processes: list[_Process] = []
+        self._lanes: dict[BrowserContext, Lane] = {}
         self._lock = asyncio.Lock()
 
     async def start(self, warm: bool = True) -> None:
@@ -77,22 +79,34 @@ class BrowserPool:
         """A fresh context (viewport 1024x445, downloads on, behind the reach proxy); options go to Playwright."""
         options.setdefault("viewport", dict(VIEWPORT))
         options.setdefault("accept_downloads", True)
+        if self._pw is None:
+            raise BrowserUnavailable("the browser pool is not started")
+        lane = await self._proxy.open_lane()
+        options["proxy"] = {"server": lane.url}
         try:
-            options["proxy"] = {"server": self._proxy.url}
-        except RuntimeError:
-            raise BrowserUnavailable("the browser pool is not started") from None
-        async with self._lock:
-            proc = next((p for p in self._processes
-                         if len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
-            if proc is None:
-                proc = await self._launch()
-            context = await proc.browser.new_context(**options)
-            proc.contexts.add(context)
+            async with self._lock:
+                proc = next((p for p in self._processes
+                             if len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
+                if proc is None:
+                    proc = await self._launch()
+                context = await proc.browser.new_context(**options)
+                proc.contexts.add(context)
+        except BaseException:
+            await self._proxy.close_lane(lane)
+            raise
+        self._lanes[context] = lane
         context.on("close", lambda _c: self._context_closed(proc, context))
         return context
 
+    def lane(self, context: BrowserContext) -> Lane | None:
+        """The proxy lane of a context of this pool (its avoided domains are set there)."""
+        return self._lanes.get(context)
+
     def _context_closed(self, proc: _Process, context: BrowserContext) -> None:
         proc.contexts.discard(context)
+        lane = self._lanes.pop(context, None)
+        if lane is not None:
+            asyncio.ensure_future(self._proxy.close_lane(lane))
 
     async def release(self, context: BrowserContext) -> None:
         """Close a context; a process left empty is closed unless it is the last (warm) one."""
@@ -100,6 +114,9 @@ class BrowserPool:
             await asyncio.wait_for(context.close(), timeout=10)
         except Exception as exc:  # a crashed browser: its context is gone anyway
             log.debug("context close failed: %s", exc)
+        lane = self._lanes.pop(context, None)
+        if lane is not None:
+            await self._proxy.close_lane(lane)
         async with self._lock:
             for proc in list(self._processes):
                 proc.contexts.discard(context)

@@ -10,15 +10,21 @@ HTTPS and WebSockets arrive as CONNECT and are tunnelled untouched. Plain HTTP r
 on with `Connection: close` in both directions, so that every proxied connection carries one
 request to one host. A refusal answers 403 with a short page saying why (for CONNECT Chromium
 shows its own tunnel error instead).
+
+Each browser context gets its own lane: a listening port of its own, so the proxy knows which
+context a connection comes from without credentials or a 407 round trip. A lane carries that
+context's avoided domains (the running task's avoidDomains), refused before any DNS lookup.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 from urllib.parse import urlsplit
 
 from openwebrun.browser.reach import Reach, Refused
+from openwebrun.domain.site_rules import avoided
 
 log = logging.getLogger(__name__)
 
@@ -33,39 +39,70 @@ class BadRequest(Exception):
     """A request head the proxy cannot forward."""
 
 
-class ReachProxy:
-    def __init__(self, reach: Reach):
-        self.reach = reach
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task] = set()
+class Lane:
+    """One context's way in: its own port and the domains it must not reach."""
+
+    def __init__(self) -> None:
+        self.avoid: tuple[str, ...] = ()
         self.port = 0
+        self.server: asyncio.Server | None = None
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the reach proxy is not started")
         return f"http://127.0.0.1:{self.port}"
 
+
+class ReachProxy:
+    def __init__(self, reach: Reach):
+        self.reach = reach
+        self._default: Lane | None = None
+        self._lanes: set[Lane] = set()
+        self._connections: set[asyncio.Task] = set()
+
+    @property
+    def port(self) -> int:
+        return self._default.port if self._default is not None else 0
+
+    @property
+    def url(self) -> str:
+        if self._default is None:
+            raise RuntimeError("the reach proxy is not started")
+        return self._default.url
+
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=HEAD_LIMIT)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._default = await self.open_lane()
+
+    async def open_lane(self) -> Lane:
+        """A new listening port with rules of its own (none to start with)."""
+        lane = Lane()
+        lane.server = await asyncio.start_server(functools.partial(self._serve, lane), "127.0.0.1", 0,
+                                                 limit=HEAD_LIMIT)
+        lane.port = lane.server.sockets[0].getsockname()[1]
+        self._lanes.add(lane)
+        return lane
+
+    async def close_lane(self, lane: Lane) -> None:
+        self._lanes.discard(lane)
+        if lane.server is not None:
+            lane.server.close()
+            lane.server = None
 
     async def close(self) -> None:
-        if self._server is None:
+        if self._default is None:
             return
-        self._server.close()
+        for lane in list(self._lanes):
+            await self.close_lane(lane)
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
+        self._default = None
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, lane: Lane, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._connections.add(task)
         try:
-            await self._handle(reader, writer)
+            await self._handle(lane, reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, BadRequest):
             pass  # the browser gave up, sent nonsense or went quiet: drop the connection
         finally:
@@ -73,11 +110,15 @@ class ReachProxy:
             if task is not None:
                 self._connections.discard(task)
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _handle(self, lane: Lane, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_S)
         method, target, lines = _parse_head(head)
         tunnel = method == "CONNECT"
         host, port = _authority(target) if tunnel else _origin(target)
+        if domain := avoided(host, lane.avoid):
+            log.info("blocked a browser connection to %s:%s (avoidDomains: %s)", host, port, domain)
+            await _answer(writer, 403, f"{host} is blocked by the task's avoidDomains ({domain})")
+            return
         try:
             upstream_reader, upstream_writer = await self._connect(host, port)
         except Refused as exc:

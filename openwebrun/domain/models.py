@@ -110,6 +110,7 @@ class Usage:
 class VisitedUrl:
     url: str
     timestamp: float  # epoch milliseconds
+    blocked: bool = False  # refused by the task's avoidDomains
 
 
 @dataclass

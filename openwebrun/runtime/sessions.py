@@ -98,7 +98,8 @@ class SessionRuntime:
                 await self.pool.release(context)
                 raise
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
-                             navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach)
+                             navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
+                             lane=self.pool.lane(context))
             self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
         finally:
             self._opening -= 1
@@ -257,7 +258,8 @@ class SessionRuntime:
         if live.taken_over:
             running.control.take_over(announce=False)
         live.env.set_files(running.files)
-        live.env.set_secret_values(v for entry in task.spec.secrets for v in entry.fields.values())
+        live.env.add_secrets(task.spec.secrets)  # the session keeps the union of its tasks' secrets
+        live.env.set_avoid_domains(task.spec.avoid_domains)
         live.current = running
         self._tasks[task.id] = running
         running.job = asyncio.create_task(
@@ -305,6 +307,7 @@ class SessionRuntime:
         self._tasks.pop(running.task.id, None)
         if live.current is running:
             live.current = None
+            live.env.set_avoid_domains(())
         if live.closing:
             return
         if running.task.spec.terminate_on_completion:

@@ -9,6 +9,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.actions.field_values import DATE_TIME_TYPES, FORMS, field_value
 from openwebrun.agent.env import ActionResult
+from openwebrun.domain.site_rules import PLACEHOLDER
 
 if TYPE_CHECKING:
     from openwebrun.agent.browser_env import BrowserEnv
@@ -31,6 +32,8 @@ INSPECT = """(e) => {
 }"""
 
 # A click dispatched from a timer, so a dialog it opens cannot block the call.
+# the host of the element's document (an iframe's own; about:blank and srcdoc frames inherit their origin)
+FRAME_HOST = """(e) => { try { return new URL(e.ownerDocument.defaultView.origin).hostname; } catch (x) { return ""; } }"""
 JS_CLICK = "(e) => { e.scrollIntoView({block: 'center'}); setTimeout(() => e.click(), 0); }"
 
 # Where the next click event lands: on the element (or inside it), or elsewhere (a hover style that
@@ -160,6 +163,12 @@ async def type_text(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
         return ActionResult(error=f"element [{index}] is read-only")
     secret = info["type"] == "password"
     shown_text = "•••" if secret else repr(text)
+    if PLACEHOLDER.search(text):  # <secret:NAME>: the value for this frame's host, filled in only now
+        host = await element.evaluate(FRAME_HOST)
+        text, problem = env.secret_book.substitute(text, host)
+        if problem:
+            return ActionResult(error=f"[{index}] not typed: {problem}")
+        secret, shown_text = True, repr(p["text"])
     value = text
     if info["tag"] == "input" and info["type"] in DATE_TIME_TYPES and text.strip():
         value = field_value(info["type"], text)

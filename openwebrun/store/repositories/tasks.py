@@ -63,7 +63,8 @@ def _outcome_values(task: Task) -> dict[str, Any]:
         "result_message": result.message if result else None,
         "result_data": result.data if result else None,
         "result_files": [_file_dict(f) for f in result.files] if result else None,
-        "result_urls": [{"url": u.url, "timestamp": u.timestamp} for u in result.urls] if result else None,
+        "result_urls": [{"url": u.url, "timestamp": u.timestamp, **({"blocked": True} if u.blocked else {})}
+                        for u in result.urls] if result else None,
         "error": task.error,
         "error_code": task.error_code,
         "guardrail": task.guardrail,
@@ -78,7 +79,8 @@ def task_from_row(row: TaskRow) -> Task:
             message=row.result_message,
             data=row.result_data,
             files=[_file_from(f) for f in row.result_files or []],
-            urls=[VisitedUrl(url=u["url"], timestamp=u["timestamp"]) for u in row.result_urls or []],
+            urls=[VisitedUrl(url=u["url"], timestamp=u["timestamp"], blocked=bool(u.get("blocked")))
+                  for u in row.result_urls or []],
         )
     return Task(
         id=row.id, session_id=row.session_id, account_id=row.account_id, spec=spec_from_dict(row.spec),
