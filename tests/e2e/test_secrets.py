@@ -1,5 +1,6 @@
 """Secrets typed by domain: the model writes <secret:NAME>, the browser types the value only on a
-matching host, and no value ever comes back (LLM requests, log, data files, traces, responses)."""
+matching host, and no value ever comes back (LLM requests, log, data files, traces, responses,
+webhook payloads)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate
 from tests.support.recording_site import recording_site
+from tests.support.webhook_receiver import webhook_receiver
 
 PASSWORD = "Hx7 kq&Lm4-pw"
 DECOY = "wrong-for-all-sites"  # the `all` entry's password: the exact host must win over it
@@ -28,13 +30,19 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(make_server):
-    return make_server(OPENWEBRUN_WAIT_WINDOW_S="60")
+    return make_server(OPENWEBRUN_WAIT_WINDOW_S="60", OPENWEBRUN_WEBHOOK_ALLOW_PRIVATE="true")
 
 
 @pytest.fixture(scope="module")
 def api(server):
     with server.client() as client:
         yield client
+
+
+@pytest.fixture
+def hooks():
+    with webhook_receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def _trace(api, body: dict) -> str:
     return response.text
 
 
-def test_placeholders_type_real_values_on_matching_hosts_only_and_nothing_leaks(server, api, llm, bank):
+def test_placeholders_type_real_values_on_matching_hosts_only_and_nothing_leaks(server, api, llm, bank, hooks):
     seen: list[str] = []  # everything a caller or the model saw, searched for values at the end
     first = script(llm, [
         act({"action": "type", "index": {"$find": "Username"}, "text": "<secret:username>", "submit": False},
@@ -80,11 +88,14 @@ def test_placeholders_type_real_values_on_matching_hosts_only_and_nothing_leaks(
             {"action": "click", "index": {"$find": "Sign in"}}, goal="submit"),
         done("signed in"),
     ])
-    answer = send_task(api, session_id, f"submit {second}", secrets=[{"match": "all", "fields": {"pin": PIN}}])
+    answer = send_task(api, session_id, f"submit {second}", secrets=[{"match": "all", "fields": {"pin": PIN}}],
+                       webhook={"name": "leaks", "url": f"{hooks.url}/full", "submittedData": "full_response"})
     assert answer.status_code == 200 and answer.json()["status"] == "completed", answer.text
     report = bank.wait_report("signin")
     assert report == {"type": "signin", "username": USERNAME, "password": PASSWORD, "pin": PIN}
     seen += [answer.text, _trace(api, answer.json())]
+    delivered = hooks.wait_for(lambda records: len(records) >= 1)  # the webhook's payload and headers too
+    seen += [r.body.decode() + json.dumps(r.headers) for r in delivered]
 
     # the same placeholder on a host no entry matches: refused with an error the model reads
     third = script(llm, [
