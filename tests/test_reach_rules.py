@@ -78,7 +78,7 @@ async def test_resolver_bounds_and_caches_lookups():
     async def counting(host, *args, **kwargs):
         calls.append(host)
         if host == "slow.test":
-            await asyncio.sleep(5)
+            await asyncio.Event().wait()  # a lookup that never answers
         return await real(host, *args, **kwargs)
 
     loop.getaddrinfo = counting  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate, wait_until
+from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate
 from tests.support.recording_site import RecordingSite
 from tests.support.socket_client import SessionSocket
 
@@ -167,9 +167,10 @@ def test_guardrail_answered_by_takeover_then_release_then_resume(api, llm, rsite
         act({"action": "ask_human", "question": "Please enter the code yourself", "reason": "code"}),
         done({"$match": r"Submitted \w+"}),
     ])
-    start = start_task(api, f"log in {tag}", f"{rsite.url}/control.html")
-    sid, tid = start["sessionId"], start["taskId"]
-    wait_until(lambda: api.get(f"/task/{sid}/{tid}").json().get("type") == "guardrail_trigger")
+    sid = api.post("/start/start-session", json={}).json()["sessionId"]
+    with SessionSocket(str(api.base_url).rstrip("/"), sid) as sock:
+        tid = send_task(api, sid, f"log in {tag}", startingPoint=f"{rsite.url}/control.html").json()["taskId"]
+        sock.wait_for("guardrail_trigger")
     assert interact(api, sid, type="takeOverControl").status_code == 200
     assert interact(api, sid, type="CLICK", x=150, y=215).status_code == 200
     assert interact(api, sid, type="TYPE", text="BYHAND").status_code == 200

@@ -10,8 +10,9 @@ import pytest
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories import Store
-from tests.e2e.conftest import act, done, script, send_task, terminate, wait_until
+from tests.e2e.conftest import act, done, script, send_task, terminate
 from tests.support.servers import alive, descendants
+from tests.support.socket_client import SessionSocket
 
 
 def test_terminate_fails_the_running_task(make_server, llm, site):
@@ -50,12 +51,14 @@ def test_stop_fails_task_but_keeps_session(api, llm, site):
     terminate(api, session_id)
 
 
-def test_idle_session_expires(api):
+def test_idle_session_expires(api, server):
     free_before = api.get("/start/health").json()["instanceCount"]
     session_id = api.post("/start/start-session", json={"expiresIn": 1500}).json()["sessionId"]
     assert api.get("/start/health").json()["instanceCount"] == free_before - 1
-    # its slot is free again
-    wait_until(lambda: api.get("/start/health").json()["instanceCount"] == free_before, timeout=15)
+    with SessionSocket(server.base_url, session_id) as sock:
+        ended = sock.wait_for("end_session", event="end_session", timeout=15)
+    assert ended["reason"] == "expired"
+    assert api.get("/start/health").json()["instanceCount"] == free_before  # its slot was freed first
     response = terminate(api, session_id)
     assert response.status_code == 401
 
@@ -65,7 +68,9 @@ def test_default_expiry_comes_from_settings(make_server):
     with server.client() as client:
         body = client.post("/start/start-session", json={}).json()
         assert body["expiresIn"] == 1200
-        wait_until(lambda: terminate(client, body["sessionId"]).status_code == 401, timeout=15)
+        with SessionSocket(server.base_url, body["sessionId"]) as sock:
+            assert sock.wait_for("end_session", event="end_session", timeout=15)["reason"] == "expired"
+        assert terminate(client, body["sessionId"]).status_code == 401
 
 
 def test_capacity_limit_answers_503(make_server):
