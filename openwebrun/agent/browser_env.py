@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,7 +65,8 @@ class BrowserEnv:
         self._answer_masker = SecretMasker(())
         self.visited_urls: list[VisitedUrl] = []
         self.downloads: list[DownloadedFile] = []
-        self.page: Page = None  # type: ignore[assignment]  # the active tab; None only before the first
+        self._page: Page = None  # type: ignore[assignment]  # the active tab; None only before the first
+        self.page_listeners: list[Callable[[Page | None], None]] = []  # told when the active tab changes
         self.last_state: PageState | None = None
         self.nav_commits = 0  # main-frame navigations of the active tab (any tab counts)
         self.nav_pending: set[Request] = set()
@@ -89,6 +90,18 @@ class BrowserEnv:
             self._watch(page)
         if context.pages:
             self.page = context.pages[-1]
+
+    @property
+    def page(self) -> Page:
+        return self._page
+
+    @page.setter
+    def page(self, page: Page) -> None:
+        changed = page is not self._page
+        self._page = page
+        if changed:
+            for listener in list(self.page_listeners):
+                listener(page)
 
     # --- listeners ------------------------------------------------------------------
     def _watch(self, page: Page) -> None:

@@ -16,15 +16,17 @@ from openwebrun.api.guard import RequestGuard
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
 from openwebrun.api.routes import files as files_routes
-from openwebrun.api.routes import start, task
+from openwebrun.api.routes import live_view, start, task
 from openwebrun.api.socket import SocketBridge
+from openwebrun.api.view_socket import router as view_socket_router
 from openwebrun.browser.launch import find_chromium
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
 from openwebrun.runtime.events import EventHub
-from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.runtime.sessions import SessionRuntime, ViewOptions
+from openwebrun.runtime.webrtc import WhepPeers, ice_servers, restrict_host_addresses
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
@@ -47,6 +49,8 @@ def announce_key(key: str) -> None:
 
 def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
     bridge = SocketBridge(queue_size=settings.socket_queue)
+    if settings.webrtc_host_address_list:
+        restrict_host_addresses(settings.webrtc_host_address_list)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +84,9 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         runtime = SessionRuntime(pool, hub=hub, max_sessions=settings.max_sessions, agent_factory=agent_for,
                                  downloads_root=settings.data_dir / "downloads",
                                  navigation_timeout_ms=settings.navigation_timeout_ms,
-                                 human_timeout_s=settings.guardrail_timeout_s)
+                                 human_timeout_s=settings.guardrail_timeout_s,
+                                 view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
+                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))))
         recorder = StoreRecorder(store, files, hub)
         recorder.start()
         webhooks = WebhookService(
@@ -116,6 +122,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.include_router(live_view.router)
+    app.include_router(view_socket_router)
     app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app
 

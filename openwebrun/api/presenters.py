@@ -104,7 +104,7 @@ def session_body(session: Session, initial: Task | None, links: Links) -> dict[s
         "success": True,
         "sessionId": session.id,
         "socketURL": base_url,
-        "streaming": {"dimensions": dict(STREAM_DIMENSIONS)},
+        "streaming": {**links.streaming(session.id), "dimensions": dict(STREAM_DIMENSIONS)},
         "initialPrompt": initial.spec.task_details if initial else "",
         "expiresIn": session.expires_in_ms,
         "message": "Connect to instance using sessionId in auth",

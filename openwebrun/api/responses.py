@@ -146,6 +146,10 @@ class Dimensions(Doc):
 
 
 class Streaming(Doc):
+    webViewURL: str = Field(description="A page that plays the session live and lets a person take over "
+                                        "(carries the session's view token; embeddable in an iframe).")
+    webRTCURL: str = Field(description="The WHEP endpoint of the same stream: POST an SDP offer "
+                                       "(application/sdp), get the answer (201).")
     dimensions: Dimensions
 
 
@@ -231,11 +235,18 @@ class Uploaded(Doc):
     files: list[UploadedFile]
 
 
+class LiveViewCounts(Doc):
+    screencasts: int = Field(description="Sessions whose screencast runs now (only watched ones).")
+    viewers: int = Field(description="Viewers of all sessions: WHEP peers and JPEG streams.")
+    whepViewers: int
+
+
 class Health(Doc):
     success: Literal[True]
     status: Literal["healthy"]
     instancesAvailable: bool
     instanceCount: int
+    liveView: LiveViewCounts
     timestamp: str
 
 

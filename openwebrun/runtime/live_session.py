@@ -13,6 +13,7 @@ from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
 from openwebrun.runtime.control import TaskControl
+from openwebrun.runtime.live_view import LiveView
 
 
 @dataclass
@@ -44,6 +45,7 @@ class LiveSession:
     queue: deque[RunningTask] = field(default_factory=deque)
     taken_over: bool = False  # a person holds the browser (also between tasks)
     closing: bool = False
+    view: LiveView | None = None  # frames are made only while someone watches
 
     @property
     def busy(self) -> bool:

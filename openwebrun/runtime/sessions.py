@@ -6,10 +6,11 @@ does while it runs is the agent's, steered through its TaskControl.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openwebrun.agent.browser_env import BrowserEnv
@@ -24,7 +25,9 @@ from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
 from openwebrun.runtime.live_session import LiveSession, RunningTask
+from openwebrun.runtime.live_view import LiveView, ViewEnded
 from openwebrun.runtime.task_runner import run_task
+from openwebrun.runtime.webrtc import WhepPeers
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,15 @@ class SessionInfo:
     url: str
 
 
+@dataclass(frozen=True)
+class ViewOptions:
+    """The live view's frames: at most `max_fps` a second, JPEG `quality`; WHEP peers' ICE set-up."""
+
+    max_fps: float = 30.0
+    quality: int = 70
+    whep: WhepPeers = field(default_factory=WhepPeers)
+
+
 def session_not_found() -> Refused:
     return Refused("SESSION_NOT_FOUND", "Session not found or unauthorized.")
 
@@ -51,7 +63,7 @@ def session_not_found() -> Refused:
 class SessionRuntime:
     def __init__(self, pool: BrowserPool, *, hub: EventHub, max_sessions: int, agent_factory: AgentFactory,
                  downloads_root: Path, navigation_timeout_ms: int, human_timeout_s: float = 600.0,
-                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0):
+                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0, view: ViewOptions | None = None):
         self.pool = pool
         self.hub = hub
         self.max_sessions = max_sessions
@@ -61,6 +73,7 @@ class SessionRuntime:
         self.human_timeout_s = human_timeout_s
         self.max_queue = max_queue
         self.expiry_interval_s = expiry_interval_s
+        self.view = view or ViewOptions()
         self._sessions: dict[str, LiveSession] = {}
         self._opening = 0
         self._tasks: dict[str, RunningTask] = {}
@@ -78,6 +91,7 @@ class SessionRuntime:
         for session_id in list(self._sessions):
             await self.close_session(session_id, "server_shutdown",
                                      (ErrorCode.SESSION_TERMINATED, "The server shut down."))
+        await self.view.whep.close()
         await asyncio.gather(*self._background, return_exceptions=True)
 
     # --- sessions ----------------------------------------------------------------
@@ -100,7 +114,10 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
-            self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            live = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            live.view = LiveView(session_id, env, self.hub, lambda: self._state(live),
+                                 max_fps=self.view.max_fps, quality=self.view.quality)
+            self._sessions[session_id] = live
         finally:
             self._opening -= 1
 
@@ -129,12 +146,16 @@ class SessionRuntime:
         if live is None:
             return None
         current = live.current if live.busy else None
-        state = "idle" if current is None else current.control.state
-        if current is None and live.taken_over:
-            state = "taken_over"
         page = live.env.page
-        return SessionInfo(live.id, live.account_id, state, current.task.id if current else None,
+        return SessionInfo(live.id, live.account_id, self._state(live), current.task.id if current else None,
                            len(live.queue), page.url if page is not None and not page.is_closed() else "")
+
+    @staticmethod
+    def _state(live: LiveSession) -> str:
+        current = live.current if live.busy else None
+        if current is None:
+            return "taken_over" if live.taken_over else "idle"
+        return current.control.state
 
     def sessions(self) -> list[SessionInfo]:
         return [info for sid in list(self._sessions) if (info := self.info(sid)) is not None]
@@ -150,12 +171,53 @@ class SessionRuntime:
                 self._drop_queued(live.queue.popleft(), stop)
             if live.busy:
                 await self._stop(live.current, stop)
+            await self.view.whep.end_session(session_id)
+            if live.view is not None:
+                await live.view.close()
             live.env.close()
             await self.pool.release(live.context)
         finally:
             self._sessions.pop(session_id, None)
             self.hub.publish(SessionClosed(session_id=session_id, reason=reason))
         return True
+
+    # --- the live view -----------------------------------------------------------
+    def _view(self, session_id: str) -> LiveView:
+        live = self._live(session_id)
+        if live is None or live.view is None:
+            raise session_not_found()
+        return live.view
+
+    def screencasting(self, session_id: str) -> bool:
+        """A screencast runs for the session (only while someone watches)."""
+        live = self._live(session_id)
+        return live is not None and live.view is not None and live.view.screencasting
+
+    def live_view_counts(self) -> dict[str, int]:
+        views = [live.view for live in self._sessions.values() if live.view is not None]
+        return {"screencasts": sum(v.screencasting for v in views), "viewers": sum(v.viewers for v in views),
+                "whepViewers": self.view.whep.count()}
+
+    async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
+        """A WHEP viewer joins: (resource id, answer SDP)."""
+        try:
+            return await self.view.whep.answer(session_id, self._view(session_id), offer_sdp)
+        except ViewEnded:
+            raise session_not_found() from None
+
+    async def whep_end(self, session_id: str, resource: str) -> bool:
+        return await self.view.whep.end(session_id, resource)
+
+    async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        """The newest frame as JPEG each time one is made, until the session ends (skips what the
+        reader is too slow for). Close the iterator (contextlib.aclosing) to stop watching."""
+        view = self._view(session_id)
+        with contextlib.suppress(ViewEnded):
+            async with view.watching(jpeg=True):
+                version = 0
+                while (frame := await view.next_frame(version)) is not None:
+                    version = frame.version
+                    yield await view.jpeg(frame)
 
     # --- the door ----------------------------------------------------------------
     async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:

@@ -6,6 +6,7 @@ while (a poll and a socket message agree) and each link lives between `ttl` and 
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
@@ -66,3 +67,17 @@ class Links:
         if (time.time() if now is None else now) >= expires:
             raise Refused("LINK_EXPIRED", "The download link has expired: poll the task again for a fresh link, "
                                           "or fetch the file with the API key.", Kind.FORBIDDEN)
+
+    # --- the live view ---------------------------------------------------------------
+    def view_token(self, session_id: str) -> str:
+        """The session's view token: 128 bits derived from the server key, so nothing is stored."""
+        digest = hmac.new(self._key, f"view:{session_id}".encode(), hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def view_ok(self, session_id: str, token: str) -> bool:
+        return hmac.compare_digest(self.view_token(session_id).encode(), token.encode())
+
+    def streaming(self, session_id: str) -> dict[str, str]:
+        """webViewURL (the player page) and webRTCURL (its WHEP endpoint)."""
+        view = f"{self.base_url}/stream/{session_id}/{self.view_token(session_id)}"
+        return {"webViewURL": view, "webRTCURL": f"{view}/whep"}

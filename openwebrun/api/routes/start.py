@@ -58,4 +58,5 @@ async def send_message(body: SendMessageIn, who: Account = Depends(account), svc
 async def health(svc: Services = Depends(services)):
     free = svc.runtime.free_slots
     return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,
+            "liveView": svc.runtime.live_view_counts(),
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}

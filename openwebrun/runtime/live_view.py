@@ -1,0 +1,261 @@
+"""The live view of one session: the newest 1024x600 frame, made only while someone watches.
+
+The first viewer starts the screencast of the active tab and the listeners that keep the drawn
+browser bar true (tabs, URL, who is in control); the last one to leave stops them all, so an
+unwatched session costs nothing. Viewers read the newest frame and skip the rest.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from PIL import Image
+from playwright.async_api import Frame as PlaywrightFrame
+from playwright.async_api import Page
+
+from openwebrun.agent.browser_env import BrowserEnv
+from openwebrun.browser import stream_bar
+from openwebrun.browser.screencast import Screencast
+from openwebrun.browser.stream_bar import BarState, Tab
+from openwebrun.domain.events import SessionClosed
+from openwebrun.runtime.events import EventHub, Subscription
+
+log = logging.getLogger(__name__)
+
+TITLE_S = 1.0  # a tab whose title cannot be read this fast (a dialog is open) shows its URL
+TITLE_REFRESH_S = 1.0  # titles set by scripts are read again at most this often while frames come
+CONTROL = {"idle": "idle", "running": "agent", "paused": "paused", "taken_over": "human",
+           "waiting_human": "waiting"}
+
+
+class ViewEnded(Exception):
+    """The session ended: there is nothing more to watch."""
+
+
+@dataclass
+class Frame:
+    version: int
+    image: Image.Image  # 1024x600 RGB
+    at: float  # monotonic time the change it shows arrived
+    jpeg: bytes | None = None
+
+
+class LiveView:
+    def __init__(self, session_id: str, env: BrowserEnv, hub: EventHub, control: Callable[[], str], *,
+                 max_fps: float = 30.0, quality: int = 70):
+        self.session_id = session_id
+        self.env = env
+        self.hub = hub
+        self.control = control  # the session's state word (SessionInfo.state)
+        self.quality = quality
+        self.screencast = Screencast(env.context, self._page_frame, width=stream_bar.WIDTH,
+                                     height=stream_bar.PAGE_HEIGHT, max_fps=max_fps, quality=quality)
+        self.viewers = 0
+        self.jpeg_viewers = 0
+        self.ended = False
+        self.frame: Frame | None = None
+        self._changed = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._bar_state: BarState | None = None
+        self._bar: Image.Image | None = None
+        self._page: Image.Image | None = None
+        self._titles: dict[Page, str] = {}
+        self._titles_read = 0.0
+        self._refresh: asyncio.Task | None = None
+        self._refresh_again = False
+        self._events: Subscription | None = None
+        self._listener: asyncio.Task | None = None
+        self._pages: list[Page] = []
+
+    @property
+    def screencasting(self) -> bool:
+        return self.screencast.active
+
+    # --- viewers -------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def watching(self, *, jpeg: bool = False) -> AsyncIterator[LiveView]:
+        """Count a viewer in while the block runs; ViewEnded when the session has ended."""
+        if self.ended:
+            raise ViewEnded()
+        self.viewers += 1
+        self.jpeg_viewers += int(jpeg)
+        try:
+            if self.viewers == 1:
+                await self._start()
+            yield self
+        finally:
+            self.viewers -= 1
+            self.jpeg_viewers -= int(jpeg)
+            if self.viewers == 0:
+                await self._stop()
+
+    async def next_frame(self, after: int, timeout: float | None = None) -> Frame | None:
+        """The newest frame newer than version `after`; the newest one after `timeout`; None once ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.ended:
+            if self.frame is not None and self.frame.version > after:
+                return self.frame
+            changed = self._changed
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return self.frame
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+        return None
+
+    async def jpeg(self, frame: Frame) -> bytes:
+        if frame.jpeg is None:
+            frame.jpeg = await asyncio.to_thread(stream_bar.encode, frame.image, self.quality)
+        return frame.jpeg
+
+    async def close(self) -> None:
+        """The session ends: viewers are woken and told (next_frame answers None)."""
+        self.ended = True
+        self._signal()
+        await self._stop()
+
+    # --- start and stop ------------------------------------------------------------
+    async def _start(self) -> None:
+        async with self._lock:
+            if self.viewers == 0 or self._events is not None or self.ended:
+                return
+            self._events = self.hub.subscribe(self.session_id, maxsize=100)
+            self._listener = asyncio.create_task(self._follow_events(self._events), name=f"view-{self.session_id}")
+            self.env.page_listeners.append(self._on_switch)
+            self.env.context.on("page", self._on_new_tab)
+            for page in self.env.open_pages():
+                self._listen(page)
+            await self._refresh_bar()
+            await self.screencast.show(self.env.page)
+
+    async def _stop(self) -> None:
+        async with self._lock:
+            if self.viewers > 0 and not self.ended or self._events is None:
+                return
+            self._events.close()
+            self._events = None
+            if self._listener is not None:
+                self._listener.cancel()
+                await asyncio.gather(self._listener, return_exceptions=True)
+            if self._refresh is not None:
+                self._refresh.cancel()
+                await asyncio.gather(self._refresh, return_exceptions=True)
+            with contextlib.suppress(ValueError):
+                self.env.page_listeners.remove(self._on_switch)
+            with contextlib.suppress(Exception):
+                self.env.context.remove_listener("page", self._on_new_tab)
+            for page in self._pages:
+                self._unlisten(page)
+            self._pages.clear()
+            await self.screencast.stop()
+            self._page = None  # a later viewer starts from a fresh screencast frame
+
+    # --- what changes the bar --------------------------------------------------------
+    def _listen(self, page: Page) -> None:
+        page.on("framenavigated", self._on_navigated)
+        page.on("load", self._on_tab_changed)
+        page.on("close", self._on_tab_changed)
+        self._pages.append(page)
+
+    def _unlisten(self, page: Page) -> None:
+        for event, handler in (("framenavigated", self._on_navigated), ("load", self._on_tab_changed),
+                               ("close", self._on_tab_changed)):
+            with contextlib.suppress(Exception):
+                page.remove_listener(event, handler)
+
+    def _on_new_tab(self, page: Page) -> None:
+        self._listen(page)
+        self._bar_changed()
+
+    def _on_navigated(self, frame: PlaywrightFrame) -> None:
+        if frame.parent_frame is None:
+            self._bar_changed()
+
+    def _on_tab_changed(self, page: Page) -> None:
+        self._bar_changed()
+
+    def _on_switch(self, page: Page | None) -> None:
+        self._page = None  # the old tab's picture is not shown under the new tab's bar
+        self._bar_changed()
+        if self.viewers:
+            asyncio.ensure_future(self.screencast.show(page))
+
+    async def _follow_events(self, events: Subscription) -> None:
+        async for event in events:  # control changes: pause, takeover, a question, a task's start or end
+            if isinstance(event, SessionClosed):
+                return
+            self._bar_changed()
+
+    def _bar_changed(self) -> None:
+        if self._events is None:
+            return
+        if self._refresh is not None and not self._refresh.done():
+            self._refresh_again = True
+            return
+        self._refresh = asyncio.ensure_future(self._refresh_bar())
+
+    async def _refresh_bar(self) -> None:
+        while True:
+            self._refresh_again = False
+            try:
+                state = await self._read_bar()
+            except Exception as exc:  # the context closed under us
+                log.debug("browser bar not read: %s", exc)
+                return
+            if state != self._bar_state:
+                self._bar_state = state
+                self._bar = await asyncio.to_thread(stream_bar.draw_bar, state)
+                if self._page is not None:
+                    await self._publish(self._page)
+            if not self._refresh_again:
+                return
+
+    async def _read_bar(self) -> BarState:
+        pages = self.env.open_pages()
+        titles = await asyncio.gather(*(self._title(page) for page in pages))
+        self._titles_read = time.monotonic()
+        active = self.env.page
+        url = active.url if active is not None and not active.is_closed() else ""
+        control = CONTROL.get(self.control(), "idle") if not self.ended else "ended"
+        return BarState(tuple(Tab(title, page is active) for page, title in zip(pages, titles, strict=True)),
+                        url, control)
+
+    async def _title(self, page: Page) -> str:
+        try:
+            title = await asyncio.wait_for(page.title(), TITLE_S)
+        except Exception:
+            title = self._titles.get(page) or page.url
+        self._titles[page] = title
+        return title or page.url
+
+    # --- frames --------------------------------------------------------------------
+    async def _page_frame(self, jpeg: bytes, tab: Page) -> None:
+        if self._bar is None:
+            return
+        page = await asyncio.to_thread(stream_bar.decode, jpeg)
+        if tab is not self.screencast.page:
+            return  # the screencast moved to another tab meanwhile
+        self._page = page
+        await self._publish(page)
+        if time.monotonic() - self._titles_read > TITLE_REFRESH_S:
+            self._bar_changed()  # a script may have set a new title
+
+    async def _publish(self, page: Image.Image) -> None:
+        bar, want_jpeg = self._bar, self.jpeg_viewers > 0
+        assert bar is not None
+        image, jpeg = await asyncio.to_thread(self._render, bar, page, want_jpeg)
+        version = self.frame.version + 1 if self.frame else 1
+        self.frame = Frame(version, image, time.monotonic(), jpeg)
+        self._signal()
+
+    def _render(self, bar: Image.Image, page: Image.Image, want_jpeg: bool) -> tuple[Image.Image, bytes | None]:
+        image = stream_bar.compose(bar, page)
+        return image, stream_bar.encode(image, self.quality) if want_jpeg else None
+
+    def _signal(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
