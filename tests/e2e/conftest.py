@@ -26,12 +26,13 @@ def make_server(llm, tmp_path_factory) -> Callable[..., ServerProcess]:
     """Start `openwebrun serve` with extra environment; all are stopped at module end."""
     started: list[ServerProcess] = []
 
-    def make(**env: str) -> ServerProcess:
+    def make(host: str = "127.0.0.1", **env: str) -> ServerProcess:
         base = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test",
                 "OPENWEBRUN_LLM_MAX_RETRIES": "0",
                 "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true"}  # the fixture site is on loopback
         base.update(env)
-        server = ServerProcess(tmp_path_factory.mktemp("server"), {k: v for k, v in base.items() if v is not None})
+        server = ServerProcess(tmp_path_factory.mktemp("server"), {k: v for k, v in base.items() if v is not None},
+                               host=host)
         started.append(server.start())
         return server
 

@@ -15,6 +15,8 @@ from openwebrun.runtime.webrtc import restrict_host_addresses
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate, wait_until
 from tests.support.live_view import PAGE_POINT, FrameSocket, WhepClient, colour_name
 from tests.support.recording_site import RecordingSite
+from tests.support.reverse_proxy import reverse_proxy
+from tests.support.servers import free_port
 
 TOKEN = re.compile(r"/stream/([\w-]+)/([\w-]{22})$")
 
@@ -47,7 +49,7 @@ def open_session(api: httpx.Client, llm, rsite, steps: list[dict], page: str = "
     return body
 
 
-def held(llm, name: str) -> dict:
+def held_step(name: str) -> dict:
     """A step whose answer waits for the test: the agent stays on the page meanwhile."""
     return {"gate": name, **done("released")}
 
@@ -62,7 +64,7 @@ def colour_of(image: Image.Image) -> str | None:
 
 def test_stream_urls_carry_a_view_token_and_nothing_runs_unwatched(api, llm, rsite, server):
     gate = f"urls-{time.monotonic_ns()}"
-    body = open_session(api, llm, rsite, [held(llm, gate)])
+    body = open_session(api, llm, rsite, [held_step(gate)])
     sid, streaming = body["sessionId"], body["streaming"]
     try:
         llm.gate(gate).wait_arrived()
@@ -101,7 +103,7 @@ def test_stream_urls_carry_a_view_token_and_nothing_runs_unwatched(api, llm, rsi
 
 def test_jpeg_frames_follow_the_page_and_stop_with_the_last_viewer(api, llm, rsite):
     gate = f"jpeg-{time.monotonic_ns()}"
-    body = open_session(api, llm, rsite, [held(llm, gate)])
+    body = open_session(api, llm, rsite, [held_step(gate)])
     sid = body["sessionId"]
     try:
         llm.gate(gate).wait_arrived()
@@ -135,7 +137,7 @@ def test_the_drawn_bar_shows_the_url_the_tabs_and_who_is_in_control(api, llm, rs
     first, second = f"bar1-{time.monotonic_ns()}", f"bar2-{time.monotonic_ns()}"
     body = open_session(api, llm, rsite, [
         {"gate": first, **act({"action": "click", "index": {"$find": "Open another tab"}}, goal="open a tab")},
-        held(llm, second)])
+        held_step(second)])
     sid = body["sessionId"]
     url = f"{rsite.url}/live_colour.html"
     one_tab = draw_bar(BarState((Tab("Colour clock", True),), url, "agent"))
@@ -162,7 +164,7 @@ def test_the_drawn_bar_shows_the_url_the_tabs_and_who_is_in_control(api, llm, rs
 
 async def test_whep_viewer_gets_video_and_delete_ends_it(api, llm, rsite):
     gate = f"whep-{time.monotonic_ns()}"
-    body = await asyncio.to_thread(open_session, api, llm, rsite, [held(llm, gate)])
+    body = await asyncio.to_thread(open_session, api, llm, rsite, [held_step(gate)])
     sid = body["sessionId"]
     try:
         await asyncio.to_thread(llm.gate(gate).wait_arrived)
@@ -187,7 +189,7 @@ async def test_whep_viewer_gets_video_and_delete_ends_it(api, llm, rsite):
 
 async def test_an_ended_session_closes_its_viewers_and_its_urls(api, llm, rsite):
     gate = f"end-{time.monotonic_ns()}"
-    body = await asyncio.to_thread(open_session, api, llm, rsite, [held(llm, gate)])
+    body = await asyncio.to_thread(open_session, api, llm, rsite, [held_step(gate)])
     sid, streaming = body["sessionId"], body["streaming"]
     await asyncio.to_thread(llm.gate(gate).wait_arrived)
     client = WhepClient(streaming["webRTCURL"])
@@ -216,3 +218,25 @@ def test_task_finishes_while_watched(api, llm, rsite):
         assert result["status"] == "completed", result
         assert viewer.message("task_completed")["taskId"] == body["taskId"]
     terminate(api, body["sessionId"])
+
+
+async def test_whep_works_behind_a_reverse_proxy_under_a_path_prefix(make_server, llm, rsite):
+    port = free_port()
+    server = await asyncio.to_thread(make_server, OPENWEBRUN_WAIT_WINDOW_S="0",
+                                     OPENWEBRUN_WEBRTC_HOST_ADDRESSES="127.0.0.1",
+                                     OPENWEBRUN_PUBLIC_URL=f"http://127.0.0.1:{port}/owr")
+    with reverse_proxy(port, "/owr", server.base_url) as public, server.client() as api:
+        held = f"proxied-whep-{time.monotonic_ns()}"
+        body = await asyncio.to_thread(open_session, api, llm, rsite, [held_step(held)])
+        try:
+            await asyncio.to_thread(llm.gate(held).wait_arrived)
+            assert body["streaming"]["webRTCURL"].startswith(public + "/stream/")
+            client = WhepClient(body["streaming"]["webRTCURL"])
+            assert await client.connect() == 201
+            assert client.location.startswith(public + "/stream/")
+            await client.frame_where(lambda f: colour_of(f) is not None)
+            assert await client.delete() == 200
+            await client.close()
+        finally:
+            llm.gate(held).release()
+            await asyncio.to_thread(terminate, api, body["sessionId"])

@@ -120,13 +120,13 @@ def alive(pid: int) -> bool:
 class ServerProcess:
     """`openwebrun serve` as a user runs it, configured through the environment."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str]):
+    def __init__(self, data_dir: Path, env: dict[str, str], host: str = "127.0.0.1"):
         self.data_dir = data_dir
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"http://{host}:{self.port}"
         self.log_path = data_dir / "server.log"
         self.env = {**os.environ, "OPENWEBRUN_DATA_DIR": str(data_dir), "OPENWEBRUN_PORT": str(self.port),
-                    "OPENWEBRUN_HOST": "127.0.0.1", "OPENWEBRUN_API_KEY": API_KEY, **env}
+                    "OPENWEBRUN_HOST": host, "OPENWEBRUN_API_KEY": API_KEY, **env}
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> ServerProcess:

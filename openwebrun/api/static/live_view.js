@@ -176,14 +176,19 @@
             y: Math.round((event.clientY - box.top) * config.height / box.height)};
   }
 
-  let clickTimer = null;
+  let clickTimer = null, clickSend = null;
+  function flushClick() {  // a pending click goes before anything typed after it
+    if (clickTimer === null) return;
+    clearTimeout(clickTimer); clickTimer = null; clickSend();
+  }
   surface.addEventListener("click", (event) => {
     if (view.state !== "taken_over") { notice("Take over first to use the page."); return; }
     surface.focus();
     const point = streamPoint(event);
     if (point.y < config.bar) { notice("That is the browser bar: click inside the page."); return; }
     if (event.detail > 1) return;  // the second click of a double click: sent as DOUBLE_CLICK
-    clickTimer = setTimeout(() => { clickTimer = null; send({type: "CLICK", ...point}); }, DOUBLE_CLICK_MS);
+    clickSend = () => send({type: "CLICK", ...point});
+    clickTimer = setTimeout(() => { clickTimer = null; clickSend(); }, DOUBLE_CLICK_MS);
   });
   surface.addEventListener("dblclick", (event) => {
     if (view.state !== "taken_over") return;
@@ -201,6 +206,7 @@
     const modifiers = [event.ctrlKey && "Control", event.altKey && "Alt", event.metaKey && "Meta"].filter(Boolean);
     if (["Control", "Shift", "Alt", "Meta"].includes(event.key)) return;
     event.preventDefault();
+    flushClick();
     if (event.key.length === 1 && modifiers.length === 0) { send({type: "TYPE", text: event.key}); return; }
     if (event.key.length === 1 || NAMED.has(event.key)) {
       if (event.shiftKey && event.key.length !== 1) modifiers.push("Shift");
