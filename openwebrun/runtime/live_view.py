@@ -40,7 +40,6 @@ class ViewEnded(Exception):
 class Frame:
     version: int
     image: Image.Image  # 1024x600 RGB
-    at: float  # monotonic time the change it shows arrived
     jpeg: bytes | None = None
 
 
@@ -70,6 +69,7 @@ class LiveView:
         self._events: Subscription | None = None
         self._listener: asyncio.Task | None = None
         self._pages: list[Page] = []
+        self._jobs: set[asyncio.Future] = set()
 
     @property
     def screencasting(self) -> bool:
@@ -182,7 +182,9 @@ class LiveView:
         self._page = None  # the old tab's picture is not shown under the new tab's bar
         self._bar_changed()
         if self.viewers:
-            asyncio.ensure_future(self.screencast.show(page))
+            job = asyncio.ensure_future(self.screencast.show(page))
+            self._jobs.add(job)
+            job.add_done_callback(self._jobs.discard)
 
     async def _follow_events(self, events: Subscription) -> None:
         async for event in events:  # control changes: pause, takeover, a question, a task's start or end
@@ -249,7 +251,7 @@ class LiveView:
         assert bar is not None
         image, jpeg = await asyncio.to_thread(self._render, bar, page, want_jpeg)
         version = self.frame.version + 1 if self.frame else 1
-        self.frame = Frame(version, image, time.monotonic(), jpeg)
+        self.frame = Frame(version, image, jpeg)
         self._signal()
 
     def _render(self, bar: Image.Image, page: Image.Image, want_jpeg: bool) -> tuple[Image.Image, bytes | None]:
