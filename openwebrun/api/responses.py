@@ -239,6 +239,7 @@ class LiveViewCounts(Doc):
     screencasts: int = Field(description="Sessions whose screencast runs now (only watched ones).")
     viewers: int = Field(description="Viewers of all sessions: WHEP peers and JPEG streams.")
     whepViewers: int
+    encoders: int = Field(description="Video encoders running: one per watched session and codec, shared by its WHEP viewers.")
 
 
 class Health(Doc):

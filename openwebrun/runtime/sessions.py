@@ -195,8 +195,9 @@ class SessionRuntime:
 
     def live_view_counts(self) -> dict[str, int]:
         views = [live.view for live in self._sessions.values() if live.view is not None]
-        return {"screencasts": sum(v.screencasting for v in views), "viewers": sum(v.viewers for v in views),
-                "whepViewers": self.view.whep.count()}
+        whep = self.view.whep.count()
+        return {"screencasts": sum(v.screencasting for v in views), "viewers": sum(v.jpeg_viewers for v in views) + whep,
+                "whepViewers": whep, "encoders": self.view.whep.encoding()}
 
     async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
         """A WHEP viewer joins: (resource id, answer SDP)."""

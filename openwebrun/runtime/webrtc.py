@@ -8,18 +8,29 @@ Encoding runs only while the viewer is connected: the peer is the viewer.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import fractions
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aioice.ice
 import av
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpSender,
+    RTCSessionDescription,
+    sdp,
+)
 from aiortc.mediastreams import VIDEO_TIME_BASE, MediaStreamError, MediaStreamTrack
+from PIL import Image
 
 from openwebrun.domain.errors import Kind, Refused
 from openwebrun.runtime.live_view import LiveView, ViewEnded
@@ -27,40 +38,142 @@ from openwebrun.runtime.live_view import LiveView, ViewEnded
 log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 1.0  # an unchanged picture is sent again this often
+KEYFRAME_S = 3.0  # a keyframe at least this often
+BITRATE = 2_000_000
+MAX_HELD = 60  # packets held for one viewer before it is made to wait for a keyframe
 NEGOTIATE_S = 15.0  # bound of answering an offer (gathering includes STUN/TURN servers)
 CONNECT_S = 30.0  # a viewer that has not connected by then is dropped
 CLOCK = 90000
 
 
-class FrameTrack(MediaStreamTrack):
-    """The live view's frames as a video track."""
+class SharedEncoder:
+    """One video encoder per session and codec: every WHEP viewer of that codec gets its packets.
+
+    A frame is encoded once, whatever the number of viewers (aiortc's senders only packetize
+    pre-encoded packets). A keyframe starts the stream for each new viewer and comes again every
+    KEYFRAME_S, so a viewer that lost packets recovers without asking.
+    """
+
+    def __init__(self, view: LiveView, mime: str, on_idle: Callable[[SharedEncoder], None]):
+        self.view = view
+        self.mime = mime
+        self.on_idle = on_idle
+        self.tracks: set[PacketTrack] = set()
+        self._codec: av.video.codeccontext.VideoCodecContext | None = None
+        self._start = time.monotonic()
+        self._last_pts = -1
+        self._last_key = 0.0
+        self._want_key = True
+        self._job: asyncio.Task | None = None
+        self.frames = 0
+
+    def add(self, track: PacketTrack) -> None:
+        self.tracks.add(track)
+        self._want_key = True
+        if self._job is None or self._job.done():
+            self._job = asyncio.create_task(self._run(), name=f"encoder-{self.view.session_id}-{self.mime}")
+
+    def remove(self, track: PacketTrack) -> None:
+        self.tracks.discard(track)
+
+    async def _run(self) -> None:
+        version = 0
+        try:
+            async with self.view.watching():
+                while self.tracks:
+                    frame = await self.view.next_frame(version, timeout=KEEPALIVE_S)
+                    if frame is None:
+                        if self.view.ended:
+                            break
+                        continue  # nothing painted yet
+                    version = frame.version
+                    key = self._want_key or time.monotonic() - self._last_key >= KEYFRAME_S
+                    self._want_key = False
+                    packets = await asyncio.to_thread(self._encode, frame.image, key)
+                    if key:
+                        self._last_key = time.monotonic()
+                    self.frames += 1
+                    for track in list(self.tracks):
+                        track.offer(packets, key)
+        except ViewEnded:
+            pass
+        finally:
+            if self.view.ended:
+                for track in list(self.tracks):
+                    track.offer(None, False)
+            if self.tracks and not self.view.ended:  # a viewer came while this run was ending
+                self._job = asyncio.create_task(self._run(), name=f"encoder-{self.view.session_id}-{self.mime}")
+            else:
+                self.on_idle(self)
+
+    def _encode(self, image: Image.Image, key: bool) -> list[av.Packet]:
+        if self._codec is None:
+            self._codec = _codec_context(self.mime, image.width, image.height)
+        frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+        frame.pict_type = av.video.frame.PictureType.I if key else av.video.frame.PictureType.NONE
+        self._last_pts = max(self._last_pts + 1, int((time.monotonic() - self._start) * CLOCK))
+        frame.pts, frame.time_base = self._last_pts, VIDEO_TIME_BASE
+        packets = []
+        for packet in self._codec.encode(frame):
+            packet.pts, packet.time_base = self._last_pts, VIDEO_TIME_BASE
+            packets.append(packet)
+        return packets
+
+
+def _codec_context(mime: str, width: int, height: int) -> av.video.codeccontext.VideoCodecContext:
+    if mime == "video/h264":
+        codec = av.CodecContext.create("libx264", "w")
+        codec.options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline", "level": "31"}
+    else:
+        codec = av.CodecContext.create("libvpx", "w")
+        codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "error-resilient": "1"}
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.bit_rate = BITRATE
+    codec.time_base = VIDEO_TIME_BASE
+    codec.framerate = fractions.Fraction(30, 1)
+    return codec  # type: ignore[return-value]
+
+
+class PacketTrack(MediaStreamTrack):
+    """One viewer's video: the shared encoder's packets, in order. A viewer too slow to take them
+    drops what it holds and waits for the next keyframe (it never holds more than MAX_HELD)."""
 
     kind = "video"
 
-    def __init__(self, view: LiveView):
+    def __init__(self) -> None:
         super().__init__()
-        self.view = view
-        self._version = 0
-        self._start = time.monotonic()
-        self._last_pts = -1
+        self._held: collections.deque[av.Packet | None] = collections.deque()
+        self._ready = asyncio.Event()
+        self._waiting_key = True  # a stream starts with a keyframe
         self.sent = 0
 
-    async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        frame = await self.view.next_frame(self._version, timeout=KEEPALIVE_S)
-        while frame is None and not self.view.ended:  # nothing painted yet
-            frame = await self.view.next_frame(self._version, timeout=KEEPALIVE_S)
-        if frame is None:
+    def offer(self, packets: list[av.Packet] | None, key: bool) -> None:
+        if packets is None:
+            self._held.append(None)
+        else:
+            if key:
+                self._waiting_key = False
+            if self._waiting_key:
+                return
+            if len(self._held) + len(packets) > MAX_HELD:
+                self._held.clear()
+                self._waiting_key = True
+                return
+            self._held.extend(packets)
+        self._ready.set()
+
+    async def recv(self) -> av.Packet:
+        while not self._held:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            await self._ready.wait()
+        packet = self._held.popleft()
+        if packet is None:
             self.stop()
             raise MediaStreamError
-        self._version = frame.version
-        video = av.VideoFrame.from_image(frame.image)
-        self._last_pts = max(self._last_pts + 1, int((time.monotonic() - self._start) * CLOCK))
-        video.pts = self._last_pts
-        video.time_base = VIDEO_TIME_BASE
         self.sent += 1
-        return video
+        return packet
 
 
 def codec_preferences() -> list[RTCRtpCodecCapability]:
@@ -68,6 +181,16 @@ def codec_preferences() -> list[RTCRtpCodecCapability]:
     codecs = RTCRtpSender.getCapabilities("video").codecs
     order = ("video/h264", "video/vp8", "video/rtx")
     return sorted((c for c in codecs if c.mimeType.lower() in order), key=lambda c: order.index(c.mimeType.lower()))
+
+
+def sent_codec(answer_sdp: str) -> str | None:
+    """The video codec an answer sends with (its first one), as a lower-case MIME type."""
+    for media in sdp.SessionDescription.parse(answer_sdp).media:
+        if media.kind == "video" and media.direction in ("sendonly", "sendrecv"):
+            for codec in media.rtp.codecs:
+                if codec.mimeType.lower() in ("video/h264", "video/vp8"):
+                    return codec.mimeType.lower()
+    return None
 
 
 def ice_servers(configured: Sequence[dict[str, Any]]) -> list[RTCIceServer]:
@@ -90,7 +213,8 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
 class Viewer:
     session_id: str
     pc: RTCPeerConnection
-    track: FrameTrack
+    track: PacketTrack
+    mime: str  # the codec negotiated: video/h264 or video/vp8
     done: asyncio.Event = field(default_factory=asyncio.Event)
     job: asyncio.Task | None = None
 
@@ -100,6 +224,7 @@ class WhepPeers:
         self.ice_servers = list(ice_servers)
         self.connect_timeout_s = connect_timeout_s
         self._viewers: dict[str, Viewer] = {}
+        self._encoders: dict[tuple[str, str], SharedEncoder] = {}
 
     def count(self, session_id: str | None = None) -> int:
         return sum(1 for v in self._viewers.values() if session_id is None or v.session_id == session_id)
@@ -109,8 +234,9 @@ class WhepPeers:
         if view.ended:
             raise ViewEnded()
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers or None))
-        track = FrameTrack(view)
-        pc.addTransceiver(track, direction="sendonly").setCodecPreferences(codec_preferences())
+        track = PacketTrack()
+        transceiver = pc.addTransceiver(track, direction="sendonly")
+        transceiver.setCodecPreferences(codec_preferences())
         try:
             async with asyncio.timeout(NEGOTIATE_S):
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
@@ -123,8 +249,12 @@ class WhepPeers:
             await pc.close()
             raise Refused("BAD_OFFER", f"The SDP offer cannot be used: {exc or type(exc).__name__}. "
                                        "Offer a recvonly video transceiver (H.264 or VP8).") from None
+        mime = sent_codec(pc.localDescription.sdp)
+        if mime is None:
+            await pc.close()
+            raise Refused("BAD_OFFER", "The offer has no H.264 or VP8 video to receive.")
         resource = secrets.token_urlsafe(16)
-        viewer = Viewer(session_id, pc, track)
+        viewer = Viewer(session_id, pc, track, mime)
         self._viewers[resource] = viewer
         viewer.job = asyncio.create_task(self._serve(resource, viewer, view), name=f"whep-{resource}")
         return resource, pc.localDescription.sdp
@@ -142,6 +272,21 @@ class WhepPeers:
     async def close(self) -> None:
         await asyncio.gather(*(self._finish(v) for v in list(self._viewers.values())))
 
+    def _encoder(self, session_id: str, mime: str, view: LiveView) -> SharedEncoder:
+        key = (session_id, mime)
+        encoder = self._encoders.get(key)
+        if encoder is None or encoder.view is not view:
+            encoder = self._encoders[key] = SharedEncoder(view, mime, lambda e: self._idle(key, e))
+        return encoder
+
+    def _idle(self, key: tuple[str, str], encoder: SharedEncoder) -> None:
+        if self._encoders.get(key) is encoder:
+            del self._encoders[key]
+
+    def encoding(self) -> int:
+        """Encoders running now (one per watched session and codec)."""
+        return len(self._encoders)
+
     async def _finish(self, viewer: Viewer) -> None:
         viewer.done.set()
         if viewer.job is not None:
@@ -156,13 +301,18 @@ class WhepPeers:
                 viewer.done.set()
 
         try:
-            async with view.watching():
+            async with view.watching():  # the screencast starts while the viewer connects
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.connect_timeout_s):
                         while pc.connectionState != "connected" and not viewer.done.is_set():
                             await _state_change(pc, viewer.done)
-                if pc.connectionState == "connected":
-                    await viewer.done.wait()
+                if pc.connectionState == "connected" and not viewer.done.is_set():
+                    encoder = self._encoder(viewer.session_id, viewer.mime, view)
+                    encoder.add(viewer.track)
+                    try:
+                        await viewer.done.wait()
+                    finally:
+                        encoder.remove(viewer.track)
         except ViewEnded:
             pass
         except Exception:

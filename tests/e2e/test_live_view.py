@@ -18,6 +18,7 @@ from tests.support.recording_site import RecordingSite
 from tests.support.reverse_proxy import reverse_proxy
 from tests.support.servers import free_port
 
+IDLE = {"screencasts": 0, "viewers": 0, "whepViewers": 0, "encoders": 0}
 TOKEN = re.compile(r"/stream/([\w-]+)/([\w-]{22})$")
 
 
@@ -74,7 +75,7 @@ def test_stream_urls_carry_a_view_token_and_nothing_runs_unwatched(api, llm, rsi
         assert streaming["webRTCURL"] == streaming["webViewURL"] + "/whep"
         assert streaming["dimensions"] == {"width": 1024, "height": 600}
         # The agent works on an animating page, but nobody watches: no screencast.
-        assert live_view(api) == {"screencasts": 0, "viewers": 0, "whepViewers": 0}
+        assert live_view(api) == IDLE
 
         page = httpx.get(streaming["webViewURL"])
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
@@ -116,7 +117,7 @@ def test_jpeg_frames_follow_the_page_and_stop_with_the_last_viewer(api, llm, rsi
             assert live_view(api)["screencasts"] == 1
             with FrameSocket(body["streaming"]["webViewURL"]) as second:
                 second.frame_where(lambda f: colour_of(f) is not None)
-                assert live_view(api) == {"screencasts": 1, "viewers": 2, "whepViewers": 0}
+                assert live_view(api) == {"screencasts": 1, "viewers": 2, "whepViewers": 0, "encoders": 0}
         wait_until(lambda: live_view(api)["screencasts"] == 0, timeout=15)
         assert live_view(api)["viewers"] == 0
     finally:
@@ -175,13 +176,18 @@ async def test_whep_viewer_gets_video_and_delete_ends_it(api, llm, rsite):
         first = await client.frame_where(lambda f: colour_of(f) is not None)
         assert first.size == (1024, 600)
         await client.frame_where(lambda f: colour_of(f) not in (None, colour_of(first)))
+        second = WhepClient(body["streaming"]["webRTCURL"])  # joins a running stream: starts at a keyframe
+        assert await second.connect() == 201
+        await second.frame_where(lambda f: colour_of(f) is not None)
         counts = await asyncio.to_thread(live_view, api)
-        assert counts["whepViewers"] == 1 and counts["screencasts"] == 1
+        assert counts == {"screencasts": 1, "viewers": 2, "whepViewers": 2, "encoders": 1}  # one encoder for both
         assert await client.delete() == 200
         assert await client.delete() == 404
         await client.close()
-        await asyncio.to_thread(wait_until, lambda: live_view(api) == {"screencasts": 0, "viewers": 0,
-                                                                       "whepViewers": 0}, 15)
+        await second.frame_where(lambda f: colour_of(f) is not None)  # the other viewer goes on
+        assert await second.delete() == 200
+        await second.close()
+        await asyncio.to_thread(wait_until, lambda: live_view(api) == IDLE, 15)
     finally:
         llm.gate(gate).release()
         await asyncio.to_thread(terminate, api, sid)
