@@ -51,7 +51,7 @@ class SessionInfo:
 class ViewOptions:
     """The live view's frames: at most `max_fps` a second, JPEG `quality`; WHEP peers' ICE set-up."""
 
-    max_fps: float = 30.0
+    max_fps: float = 25.0
     quality: int = 70
     whep: WhepPeers = field(default_factory=WhepPeers)
 
