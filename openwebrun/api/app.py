@@ -13,6 +13,7 @@ from openwebrun.agent.loop import Agent
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
 from openwebrun.api.guard import RequestGuard
+from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
 from openwebrun.api.routes import files as files_routes
@@ -49,6 +50,7 @@ def announce_key(key: str) -> None:
 
 def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
     bridge = SocketBridge(queue_size=settings.socket_queue)
+    openai_app = create_openai_app()
     if settings.webrtc_host_address_list:
         restrict_host_addresses(settings.webrtc_host_address_list)
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
                                       files=files, hub=hub, links=links, webhooks=webhooks)
         bridge.attach(app.state.services)
+        openai_app.state.services = app.state.services
         try:
             await pool.start()
         except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(files_routes.router)
     app.include_router(live_view.router)
     app.include_router(view_socket_router)
+    app.mount("/v1", openai_app)  # the OpenAI-compatible API (docs/openai.md)
     app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app
 

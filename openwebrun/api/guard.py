@@ -177,5 +177,11 @@ class RequestGuard:
                        "REQUEST_TOO_LARGE")
 
 
+OPENAI_PREFIX = "/v1/"  # the OpenAI-compatible API answers errors in OpenAI's shape
+
+
 async def _answer(scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str) -> None:
-    await JSONResponse(error_body(message, code), status_code=status)(scope, receive, send)
+    body = (error_body(message, code) if not scope.get("path", "").startswith(OPENAI_PREFIX) else
+            {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
+                       "code": code.lower(), "param": None}})
+    await JSONResponse(body, status_code=status)(scope, receive, send)
