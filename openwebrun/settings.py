@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
+    openai_keepalive_s: float = Field(15.0, gt=0)  # SSE comments this often while a streamed chat completion waits
     live_view_max_fps: float = Field(25.0, gt=0, le=60)  # frames per second of the live view, at most
     live_view_quality: int = Field(70, ge=10, le=95)  # JPEG quality of the screencast and of the JPEG stream
     live_view_fallback_ms: int = Field(4000, ge=500)  # the player falls back to JPEG frames if WebRTC is not up by then

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import secrets
 import time
@@ -25,7 +26,6 @@ from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Account, OutputType, Task, TaskSpec, TaskStatus
 
 router = APIRouter()
-KEEPALIVE_S = 15.0  # SSE comments this often while the agent works, so proxies keep the connection
 CHUNK_CHARS = 200  # the answer is streamed in pieces of about this size
 WAIT_S = 3600.0
 
@@ -102,7 +102,7 @@ async def chat_completions(body: ChatRequest, request: Request, who: Account = D
     _session, task = await svc.sessions.run_task(who, spec)
     completion = Completion(body, svc, who, task)
     if body.stream:
-        return EventSourceResponse(completion.stream(request), ping=KEEPALIVE_S, sep="\n")
+        return EventSourceResponse(completion.stream(request), ping=svc.settings.openai_keepalive_s, sep="\n")
     return await completion.answer(request)
 
 
@@ -118,11 +118,13 @@ class Completion:
         self.created = int(time.time())
 
     async def outcome(self) -> Task:
-        """The task once it ended or asked a person (a chat request cannot answer: it ends)."""
+        """The task once it ended or asked a person (a chat request cannot answer: it ends, and the
+        task is answered as it stood when it asked)."""
         task = self.task
         while task.status not in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.GUARDRAIL):
             task = await self.svc.tasks.wait(task, WAIT_S)
         if task.status is TaskStatus.GUARDRAIL:
+            task = dataclasses.replace(task, usage=dataclasses.replace(task.usage))
             await self._end_session()
         return task
 
