@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, run, keys, db upgrade, doctor."""
+"""The `openwebrun` command: serve, run, mcp, keys, db upgrade, doctor."""
 from __future__ import annotations
 
 import argparse
@@ -138,6 +138,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from openwebrun.mcp_stdio import serve_stdio
+
+    asyncio.run(serve_stdio(load_settings()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openwebrun", description="Self-hosted WebRun browser-agent server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-steps", type=int)
     run.add_argument("--max-duration", type=int, default=300_000, metavar="MS")
     run.set_defaults(func=cmd_run)
+
+    mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (for desktop MCP clients)")
+    mcp.set_defaults(func=cmd_mcp)
 
     doctor = sub.add_parser("doctor", help="check Chromium, database and LLM configuration")
     doctor.set_defaults(func=cmd_doctor)

@@ -13,6 +13,8 @@ from openwebrun.agent.loop import Agent
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
 from openwebrun.api.guard import RequestGuard
+from openwebrun.api.mcp_server import McpGateway, build_mcp
+from openwebrun.api.mcp_tools import McpTools
 from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
@@ -51,6 +53,7 @@ def announce_key(key: str) -> None:
 def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
     bridge = SocketBridge(queue_size=settings.socket_queue)
     openai_app = create_openai_app()
+    mcp = build_mcp(McpTools(lambda: app.state.services))
     if settings.webrtc_host_address_list:
         restrict_host_addresses(settings.webrtc_host_address_list)
 
@@ -109,7 +112,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         await runtime.start()
         await webhooks.start()
         try:
-            yield
+            async with mcp.session_manager.run():
+                yield
         finally:
             await runtime.close()
             await bridge.close()
@@ -127,6 +131,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(files_routes.router)
     app.include_router(live_view.router)
     app.include_router(view_socket_router)
+    app.mount("/mcp", McpGateway(mcp, lambda: app.state.services))  # MCP (docs/mcp.md)
     app.mount("/v1", openai_app)  # the OpenAI-compatible API (docs/openai.md)
     app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app

@@ -192,6 +192,8 @@ class TaskControl:
             return False
         self._answer.set_result(text)
         self.emit(HumanAnswered(resumed=True))
+        if self.on_question is not None:
+            self.on_question(None, "")  # the task runs again from now: a poll right after says so
         return True
 
     @contextlib.asynccontextmanager
