@@ -18,6 +18,7 @@ from openwebrun.api.mcp_tools import McpTools
 from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
+from openwebrun.api.reference import install_reference
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
 from openwebrun.api.socket import SocketBridge
@@ -122,9 +123,10 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             await pool.close()
             await db.close()
 
-    app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     install_openapi(app)
+    install_reference(app)  # /docs and /redoc from bundled assets
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
     app.include_router(start.router)
     app.include_router(task.router)
