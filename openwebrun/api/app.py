@@ -126,7 +126,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     install_openapi(app)
-    install_reference(app)  # /docs and /redoc from bundled assets
+    install_reference(app)  # /docs from bundled assets
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
     app.include_router(start.router)
     app.include_router(task.router)

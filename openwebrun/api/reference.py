@@ -1,14 +1,15 @@
-"""The API reference at /docs (Swagger UI) and /redoc (ReDoc), from assets shipped with the server.
+"""The API reference at /docs (Swagger UI), from assets shipped with the server.
 
-FastAPI's own pages load Swagger UI and ReDoc from a CDN; these serve the copies bundled in the
+FastAPI's own page loads Swagger UI from a CDN; this one serves the copy bundled in the
 `fastapi-offline` package instead, so the reference works with no access beyond this server.
+(ReDoc is not served: its page fetches a logo from its CDN.)
 """
 from __future__ import annotations
 
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -19,7 +20,7 @@ SWAGGER_PARAMETERS = {"validatorUrl": None, "docExpansion": "list", "defaultMode
 
 
 def install_reference(app: FastAPI) -> None:
-    """Serve /docs and /redoc; the app must be made with docs_url=None and redoc_url=None."""
+    """Serve /docs; the app must be made with docs_url=None and redoc_url=None."""
     app.mount(ASSETS, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
@@ -30,10 +31,3 @@ def install_reference(app: FastAPI) -> None:
                                    swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
                                    swagger_favicon_url=f"{root}{ASSETS}/favicon.png",
                                    swagger_ui_parameters=SWAGGER_PARAMETERS)
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API reference",
-                              redoc_js_url=f"{root}{ASSETS}/redoc.standalone.js",
-                              redoc_favicon_url=f"{root}{ASSETS}/favicon.png", with_google_fonts=False)

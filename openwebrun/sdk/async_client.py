@@ -116,7 +116,13 @@ class AsyncTasks(AsyncResource):
                   mode: str | None = None, **fields: Any) -> Task:
         """POST /start/run-task; see Client.tasks.run."""
         task = await self._send(calls.run_task(prompt, mode, fields))
-        return await self.wait(task, timeout=timeout, raise_on_failure=raise_on_failure) if wait else task
+        return await self.finish(task, wait, timeout, raise_on_failure)
+
+    async def finish(self, task: Task, wait: bool, timeout: float, raise_on_failure: bool) -> Task:
+        """A just-started task: waited for (unless wait=False or it already settled), failure raised."""
+        if wait and not settled(task):
+            return await self.wait(task, timeout=timeout, raise_on_failure=raise_on_failure)
+        return outcome(task, raise_on_failure)
 
     async def get(self, session_id: str, task_id: str) -> Task:
         return await self._send(calls.get_task(session_id, task_id))
@@ -172,14 +178,14 @@ class AsyncSessions(AsyncResource):
     async def start(self, prompt: str | None = None, *, expires_in: int | None = None, mode: str | None = None,
                     wait: bool = True, timeout: float = 600, raise_on_failure: bool = True, **fields: Any) -> Session:
         session = await self._send(calls.start_session(prompt, expires_in, mode, fields))
-        if wait and session.task is not None:
-            session.task = await self._client.tasks.wait(session.task, timeout=timeout, raise_on_failure=raise_on_failure)
+        if session.task is not None:
+            session.task = await self._client.tasks.finish(session.task, wait, timeout, raise_on_failure)
         return session
 
     async def new_task(self, session_id: str, prompt: str, *, wait: bool = True, timeout: float = 600,
                        raise_on_failure: bool = True, **fields: Any) -> Task:
         task = await self._send(calls.new_task(session_id, prompt, fields))
-        return await self._client.tasks.wait(task, timeout=timeout, raise_on_failure=raise_on_failure) if wait else task
+        return await self._client.tasks.finish(task, wait, timeout, raise_on_failure)
 
     async def send_message(self, session_id: str, message: dict[str, Any]) -> dict[str, Any]:
         return await self._send(calls.send_message(session_id, message))

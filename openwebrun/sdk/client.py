@@ -85,7 +85,13 @@ class Tasks(Resource):
         """POST /start/run-task (the session ends with the task). Waits until the task completes, fails
         (TaskFailedError unless raise_on_failure=False) or asks a person (`task.guardrail`)."""
         task = self._send(calls.run_task(prompt, mode, fields))
-        return self.wait(task, timeout=timeout, raise_on_failure=raise_on_failure) if wait else task
+        return self.finish(task, wait, timeout, raise_on_failure)
+
+    def finish(self, task: Task, wait: bool, timeout: float, raise_on_failure: bool) -> Task:
+        """A just-started task: waited for (unless wait=False or it already settled), failure raised."""
+        if wait and not settled(task):
+            return self.wait(task, timeout=timeout, raise_on_failure=raise_on_failure)
+        return outcome(task, raise_on_failure)
 
     def get(self, session_id: str, task_id: str) -> Task:
         return self._send(calls.get_task(session_id, task_id))
@@ -120,15 +126,15 @@ class Sessions(Resource):
               wait: bool = True, timeout: float = 600, raise_on_failure: bool = True, **fields: Any) -> Session:
         """POST /start/start-session; with a prompt its first task runs (and is waited for, like Tasks.run)."""
         session = self._send(calls.start_session(prompt, expires_in, mode, fields))
-        if wait and session.task is not None:
-            session.task = self._client.tasks.wait(session.task, timeout=timeout, raise_on_failure=raise_on_failure)
+        if session.task is not None:
+            session.task = self._client.tasks.finish(session.task, wait, timeout, raise_on_failure)
         return session
 
     def new_task(self, session_id: str, prompt: str, *, wait: bool = True, timeout: float = 600,
                  raise_on_failure: bool = True, **fields: Any) -> Task:
         """A task in an existing session (queued while another runs)."""
         task = self._send(calls.new_task(session_id, prompt, fields))
-        return self._client.tasks.wait(task, timeout=timeout, raise_on_failure=raise_on_failure) if wait else task
+        return self._client.tasks.finish(task, wait, timeout, raise_on_failure)
 
     def send_message(self, session_id: str, message: dict[str, Any]) -> dict[str, Any]:
         """Any send-message `message`, as the API takes it."""

@@ -36,7 +36,7 @@ def cases(llm) -> dict[str, tuple[list[dict], str, list[str]]]:
                           act({"action": "type", "index": {"$find": "One-time code"},
                                "text": {"$match": r"(?<=The person answered: )\d+"}, "submit": True}),
                           done(SUBMITTED)], "control.html",
-                         ["the agent asks (code): What is the one-time code?", "result: Submitted 493817"]),
+                         ["the agent asks (code): What is the one-time code?", "result: Submitted •••"]),
         "files.py": ([act({"action": "upload_file", "index": {"$find": "Document to send"}, "file": "notes.txt"}),
                       done({"$match": r"Received notes\.txt[^\n]*"})], "upload.html",
                      ["uploaded:", "notes.txt 16 bytes", "result: Received notes.txt (16 bytes): Meeting at noon",
