@@ -27,6 +27,9 @@ TASK_FIELDS = {"prompt": "prompt", "starting_url": "startingUrl", "max_duration"
                "terminate_on_completion": "terminateOnCompletion", "files": "files", "secrets": "secrets",
                "avoid_domains": "avoidDomains", "webhook": "webhook"}
 
+# Fields of the start calls' body, beside the task (docs/api.md, Field generations).
+BODY_FIELDS = {"environment_id": "environmentId", "profile_id": "profileId", "policy_id": "policyId"}
+
 FileSource = str | PathLike[str] | tuple[str, bytes] | tuple[str, bytes, str]
 
 
@@ -39,8 +42,16 @@ def task_config(prompt: str | None = None, **fields: Any) -> dict[str, Any]:
     return config
 
 
+def _body_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split keyword arguments into body-level fields (environmentId, ...) and the task's."""
+    level = {**BODY_FIELDS, **{wire: wire for wire in BODY_FIELDS.values()}}
+    body = {level[k]: v for k, v in fields.items() if k in level and v is not None}
+    task = {k: v for k, v in fields.items() if k not in level}
+    return body, task
+
+
 def start_session(prompt: str | None, expires_in: int | None, mode: str | None, fields: dict[str, Any]) -> Call:
-    body: dict[str, Any] = {}
+    body, fields = _body_fields(fields)
     task = task_config(prompt, **fields)
     if task:
         body["task"] = task
@@ -52,7 +63,8 @@ def start_session(prompt: str | None, expires_in: int | None, mode: str | None, 
 
 
 def run_task(prompt: str, mode: str | None, fields: dict[str, Any]) -> Call:
-    body: dict[str, Any] = {"task": task_config(prompt, **fields)}
+    body, fields = _body_fields(fields)
+    body["task"] = task_config(prompt, **fields)
     if mode is not None:
         body["mode"] = mode
     return Call("POST", "/start/run-task", json=body, parse=task_of)

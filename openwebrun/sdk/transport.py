@@ -20,7 +20,8 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from openwebrun.sdk.errors import APIError, ConnectionFailed, error_for
@@ -105,7 +106,7 @@ def _retryable(policy: RetryPolicy) -> Callable[[BaseException], bool]:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=policy.backoff, max=policy.max_backoff, jitter=policy.backoff)
+    backoff = wait_exponential(multiplier=policy.backoff, max=policy.max_backoff) + wait_random(0, policy.backoff)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
