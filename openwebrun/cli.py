@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, run, mcp, keys, db upgrade, doctor."""
+"""The `openwebrun` command: serve, run, mcp, keys, accounts, usage, db upgrade, doctor."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+from openwebrun import cli_accounts
 from openwebrun.settings import Settings, SettingsError, load_settings
 
 
@@ -138,6 +139,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store_work(args: argparse.Namespace) -> int:
+    """accounts and usage: a piece of work on the store."""
+    return asyncio.run(_with_store(_settings(args), args.work(args)))
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from openwebrun.mcp_stdio import serve_stdio
 
@@ -183,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-steps", type=int)
     run.add_argument("--max-duration", type=int, default=300_000, metavar="MS")
     run.set_defaults(func=cmd_run)
+
+    cli_accounts.add_parsers(sub)
+    for name in ("accounts", "usage"):
+        sub.choices[name].set_defaults(func=cmd_store_work)
 
     mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (for desktop MCP clients)")
     mcp.set_defaults(func=cmd_mcp)

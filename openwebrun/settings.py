@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    compute_price_per_minute: float = Field(0.02, ge=0)  # USD per minute a task may act (WebRun's price)
+    proxy_price_per_gb: float = Field(4.0, ge=0)  # USD per GB sent through a proxy
 
     chromium_path: str | None = None  # default: found on PATH / well-known places
     headless: bool = True

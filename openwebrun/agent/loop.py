@@ -157,7 +157,8 @@ class Agent:
         assert self.llm is not None
         usage.input_tokens += input_tokens
         usage.output_tokens += output_tokens
-        usage.cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
+        usage.token_cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
+        usage.cost = max(usage.cost, usage.token_cost)  # the runtime adds compute time and traffic
 
     async def _screenshot(self, env: BrowserEnv) -> bytes | None:
         try:

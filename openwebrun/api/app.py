@@ -27,10 +27,12 @@ from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
+from openwebrun.domain.pricing import Rates
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime, ViewOptions
 from openwebrun.runtime.webrtc import WhepPeers, ice_servers, restrict_host_addresses
 from openwebrun.services.auth import AuthService
+from openwebrun.services.billing import BillingService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
 from openwebrun.services.recorder import StoreRecorder
@@ -91,9 +93,12 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                                  navigation_timeout_ms=settings.navigation_timeout_ms,
                                  human_timeout_s=settings.guardrail_timeout_s,
                                  view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
-                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))))
+                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))),
+                                 rates=Rates(settings.compute_price_per_minute, settings.proxy_price_per_gb))
         recorder = StoreRecorder(store, files, hub)
         recorder.start()
+        billing = BillingService(store, runtime, hub)
+        billing.start()
         webhooks = WebhookService(
             store, hub, runtime, recorder, Reach(allow_private=settings.webhook_allow_private),
             full_body=lambda t: task_body(t, links, start_call=False),
@@ -118,6 +123,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             await runtime.close()
             await bridge.close()
             await recorder.close()
+            await billing.close()
             await webhooks.close()
             await pool.close()
             await db.close()

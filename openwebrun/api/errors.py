@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 STATUS_OF_KIND = {
     Kind.INVALID: 400, Kind.UNAUTHORIZED: 401, Kind.FORBIDDEN: 403, Kind.NOT_FOUND: 404,
-    Kind.CONFLICT: 409, Kind.TOO_LARGE: 413, Kind.UNAVAILABLE: 503,
+    Kind.CONFLICT: 409, Kind.TOO_LARGE: 413, Kind.PAYMENT_REQUIRED: 402, Kind.TOO_MANY: 429,
+    Kind.UNAVAILABLE: 503,
 }
 
 
@@ -58,7 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse(error_body(exc.message, exc.code), status_code=http_status(exc))
+        return JSONResponse(error_body(exc.message, exc.code, exc.details), status_code=http_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

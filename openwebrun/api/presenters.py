@@ -98,7 +98,7 @@ def guardrail_data(task: Task) -> dict[str, Any]:
     return data
 
 
-def session_body(session: Session, initial: Task | None, links: Links) -> dict[str, Any]:
+def session_body(session: Session, initial: Task | None, links: Links, balance: float | None = None) -> dict[str, Any]:
     base_url = links.base_url
     body: dict[str, Any] = {
         "success": True,
@@ -107,6 +107,7 @@ def session_body(session: Session, initial: Task | None, links: Links) -> dict[s
         "streaming": {**links.streaming(session.id), "dimensions": dict(STREAM_DIMENSIONS)},
         "initialPrompt": initial.spec.task_details if initial else "",
         "expiresIn": session.expires_in_ms,
+        "balance": None if balance is None else round(balance, 6),
         "message": "Connect to instance using sessionId in auth",
     }
     if initial is not None:
@@ -139,5 +140,9 @@ def delivery_body(d: WebhookDelivery) -> dict[str, Any]:
             "createdAt": _iso(d.created_at), "deliveredAt": _iso(d.delivered_at)}
 
 
-def error_body(message: str, code: str) -> dict[str, Any]:
-    return {"success": False, "error": message, "code": code}
+def error_body(message: str, code: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """WebRun's two error envelopes at once: {success, message} and {success, error, code, details}."""
+    body: dict[str, Any] = {"success": False, "error": message, "message": message, "code": code}
+    if details:
+        body["details"] = details
+    return body

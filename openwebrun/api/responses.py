@@ -17,7 +17,10 @@ class Doc(BaseModel):
 class ErrorBody(Doc):
     success: Literal[False]
     error: str = Field(description="what went wrong, for a person")
+    message: str = Field(description="the same text as `error` (WebRun's other error envelope)")
     code: str = Field(description="a stable code: VALIDATION_ERROR, UNAUTHORIZED, TASK_NOT_FOUND, ...")
+    details: dict[str, Any] | None = Field(None, description="more for a program: INSUFFICIENT_BALANCE has "
+                                                            "`balance`, SESSION_LIMIT_REACHED `current` and `limit`")
 
 
 class UsageBody(Doc):
@@ -161,6 +164,8 @@ class SessionStarted(Doc):
     streaming: Streaming
     initialPrompt: str
     expiresIn: int
+    balance: float | None = Field(description="the account's balance in USD when the session started; "
+                                              "null: unlimited")
     message: str
     taskId: str | None = None
     status: Literal["pending", "completed", "failed", "guardrail"] | None = None
@@ -258,8 +263,10 @@ ERROR_STATUSES = {
          "or has expired (LINK_EXPIRED)",
     404: "not found",
     409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION)",
+    402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",
+    429: "the account has as many live sessions as it may (SESSION_LIMIT_REACHED, details.current and .limit)",
     503: "every session slot is taken (NO_AVAILABLE_INSTANCES)",
 }
 ALWAYS = (400, 413, 414)  # any request can be refused by the request guard

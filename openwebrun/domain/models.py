@@ -41,6 +41,22 @@ class Account:
     active: bool = True
     is_admin: bool = False
     created_at: datetime = field(default_factory=utcnow)
+    balance: float | None = None  # USD; None: unlimited (the bootstrap admin account)
+    session_limit: int | None = None  # live sessions at once; None: only the server's limit
+
+
+@dataclass
+class DailyUsage:
+    """What an account used on one day (UTC)."""
+
+    account_id: str
+    day: str  # YYYY-MM-DD
+    tasks: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    compute_seconds: float = 0.0
+    proxied_bytes: int = 0
+    cost: float = 0.0
 
 
 @dataclass
@@ -99,7 +115,9 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     compute_time: float = 0.0
-    cost: float = 0.0
+    cost: float = 0.0  # everything: tokens, compute time, proxied bytes (pricing.Rates.apply)
+    token_cost: float = 0.0  # the LLM's part
+    proxied_bytes: int = 0
 
     @property
     def total_tokens(self) -> int:

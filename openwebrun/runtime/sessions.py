@@ -20,6 +20,7 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
 from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.domain.pricing import Rates
 from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
@@ -63,7 +64,8 @@ def session_not_found() -> Refused:
 class SessionRuntime:
     def __init__(self, pool: BrowserPool, *, hub: EventHub, max_sessions: int, agent_factory: AgentFactory,
                  downloads_root: Path, navigation_timeout_ms: int, human_timeout_s: float = 600.0,
-                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0, view: ViewOptions | None = None):
+                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0, view: ViewOptions | None = None,
+                 rates: Rates | None = None):
         self.pool = pool
         self.hub = hub
         self.max_sessions = max_sessions
@@ -74,6 +76,7 @@ class SessionRuntime:
         self.max_queue = max_queue
         self.expiry_interval_s = expiry_interval_s
         self.view = view or ViewOptions()
+        self.rates = rates or Rates()
         self._sessions: dict[str, LiveSession] = {}
         self._opening = 0
         self._tasks: dict[str, RunningTask] = {}
@@ -240,7 +243,7 @@ class SessionRuntime:
                 if not control.resume() and control.question is not None and not control.taken_over:
                     control.answer("")  # resume while the agent waits for a person: go on without an answer
             case cmd.Stop():
-                await self._stop(self._running(current, "stop"), (ErrorCode.STOPPED, "The task was stopped on request."))
+                await self._stop(self._running(current, "stop"), (ErrorCode(command.code), command.message))
             case cmd.TakeOver():
                 self._take_over(live, current)
             case cmd.Release():
@@ -326,7 +329,8 @@ class SessionRuntime:
         live.current = running
         self._tasks[task.id] = running
         running.job = asyncio.create_task(
-            run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r)), name=f"task-{task.id}")
+            run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r), self.rates),
+            name=f"task-{task.id}")
 
     def task(self, task_id: str) -> Task | None:
         """A task this runtime holds (queued or running), as it stands; None once it has ended."""
@@ -335,6 +339,7 @@ class SessionRuntime:
             return None
         if running.task.status is TaskStatus.RUNNING:
             running.task.usage.compute_time = round(running.elapsed, 3)
+            self.rates.apply(running.task.usage)
         return running.task
 
     async def wait(self, task_id: str, timeout_s: float) -> None:

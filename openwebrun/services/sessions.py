@@ -8,6 +8,7 @@ from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Session, Task, TaskSpec
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime, session_not_found
+from openwebrun.services.billing import check_funds, check_session_limit
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.tasks import TaskService
 from openwebrun.store.repositories import Store
@@ -24,7 +25,9 @@ class SessionService:
 
     async def start(self, account: Account, initial: TaskSpec | None = None,
                     expires_in_ms: int | None = None) -> tuple[Session, Task | None]:
+        check_session_limit(account, self.runtime)
         if initial is not None:
+            check_funds(account)
             await self.tasks.check_spec(account, initial)
         session = Session(id=new_id(), account_id=account.id, expires_in_ms=expires_in_ms or self.default_expires_ms)
         try:
@@ -51,6 +54,7 @@ class SessionService:
 
     async def new_task(self, account: Account, session_id: str, spec: TaskSpec) -> Task:
         self.check_owner(account, session_id)
+        check_funds(account)
         await self.tasks.check_spec(account, spec)
         return await self.tasks.start(account, session_id, spec)
 

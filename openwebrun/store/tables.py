@@ -33,6 +33,21 @@ class AccountRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)  # as-is: it signs deliveries
+    balance_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # USD x 1e6; None: unlimited
+    session_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class UsageDailyRow(Base):
+    __tablename__ = "usage_daily"
+
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tasks: Mapped[int] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    compute_seconds: Mapped[float] = mapped_column(Float)
+    proxied_bytes: Mapped[int] = mapped_column(BigInteger)
+    cost_micros: Mapped[int] = mapped_column(BigInteger)
 
 
 class ApiKeyRow(Base):

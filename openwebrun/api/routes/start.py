@@ -38,7 +38,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
     session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
-    return session_body(session, task, svc.links)
+    return session_body(session, task, svc.links, who.balance)
 
 
 @router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))

@@ -8,6 +8,7 @@ from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyReposit
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
+from openwebrun.store.repositories.usage import UsageRepository
 from openwebrun.store.repositories.webhooks import WebhookRepository
 
 
@@ -23,9 +24,10 @@ class Store:
         self.steps = StepRepository(db)
         self.files = FileRepository(db)
         self.webhooks = WebhookRepository(db)
+        self.usage = UsageRepository(db)
 
 
 __all__ = [
     "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
-    "StepRepository", "Store", "TaskNotFound", "TaskRepository", "WebhookRepository",
+    "StepRepository", "Store", "TaskNotFound", "TaskRepository", "UsageRepository", "WebhookRepository",
 ]
