@@ -7,6 +7,7 @@ import logging
 import sys
 
 from openwebrun import cli_accounts
+from openwebrun.domain.models import DEFAULT_SCOPES, SCOPES
 from openwebrun.settings import Settings, SettingsError, load_settings
 
 
@@ -58,14 +59,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
         if account is None:
             print(f"no account {args.account}", file=sys.stderr)
             return 1
-        key, plaintext = await store.keys.create(account.id, args.name or "")
-        print(f"created key {key.id} ({key.prefix}…) for account {account.id}; shown once:\n{plaintext}")
+        key, plaintext = await store.keys.create(account.id, args.name or "", scopes=args.scope or DEFAULT_SCOPES)
+        print(f"created key {key.id} ({key.prefix}…, {','.join(key.scopes)}) for account {account.id}; "
+              f"shown once:\n{plaintext}")
         return 0
 
     async def listing(store):
         for key in await store.keys.list():
             state = "revoked" if key.revoked else "active"
-            print(f"{key.id}  {key.prefix}…  {state:8}  account={key.account_id}  {key.name}")
+            print(f"{key.id}  {key.prefix}…  {state:8}  {','.join(key.scopes):20}  account={key.account_id}  {key.name}")
         return 0
 
     async def revoke(store):
@@ -164,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
     create.add_argument("--name", default="")
+    create.add_argument("--scope", action="append", choices=SCOPES,
+                        help="what the key may do (repeatable; default: task:create and read; admin: everything)")
     owner = create.add_mutually_exclusive_group()
     owner.add_argument("--account", help="account id (default: the admin account)")
     owner.add_argument("--new-account", metavar="NAME", help="create a new account with this name for the key")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from openwebrun.domain.errors import Kind, Refused
 from openwebrun.domain.models import Account
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
@@ -41,3 +42,21 @@ bearer = HTTPBearer(auto_error=False, scheme_name="apiKey", description="`Author
 
 async def account(request: Request, _declared: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Account:
     return await services(request).auth.authenticate(request.headers.get("authorization"))
+
+
+def allowed(who: Account, scope: str) -> None:
+    """403 MISSING_PERMISSION unless the request's key has `scope` (or admin)."""
+    if "admin" not in who.scopes and scope not in who.scopes:
+        raise Refused("MISSING_PERMISSION", f"API key missing required permission: {scope}", Kind.FORBIDDEN)
+
+
+async def creator(who: Account = Depends(account)) -> Account:
+    """The caller, whose key may start sessions and tasks (scope task:create)."""
+    allowed(who, "task:create")
+    return who
+
+
+async def reader(who: Account = Depends(account)) -> Account:
+    """The caller, whose key may read (scope read)."""
+    allowed(who, "read")
+    return who

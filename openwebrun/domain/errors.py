@@ -52,6 +52,7 @@ CODE_KINDS: dict[str, Kind] = {
     "UNAUTHORIZED": Kind.UNAUTHORIZED,
     "SESSION_NOT_FOUND": Kind.UNAUTHORIZED,  # the reference answers 401 for unknown, ended or foreign sessions
     "ACCOUNT_DEACTIVATED": Kind.FORBIDDEN,
+    "MISSING_PERMISSION": Kind.FORBIDDEN,
     "NOT_FOUND": Kind.NOT_FOUND,
     "TASK_NOT_FOUND": Kind.NOT_FOUND,
     "FILE_NOT_FOUND": Kind.NOT_FOUND,

@@ -43,6 +43,11 @@ class Account:
     created_at: datetime = field(default_factory=utcnow)
     balance: float | None = None  # USD; None: unlimited (the bootstrap admin account)
     session_limit: int | None = None  # live sessions at once; None: only the server's limit
+    scopes: frozenset[str] = frozenset({"admin"})  # what the key this request came with may do
+
+
+SCOPES = ("admin", "task:create", "read")  # admin may do everything
+DEFAULT_SCOPES = ("task:create", "read")
 
 
 @dataclass
@@ -67,6 +72,7 @@ class ApiKey:
     name: str = ""
     revoked: bool = False
     created_at: datetime = field(default_factory=utcnow)
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
 @dataclass

@@ -96,3 +96,25 @@ def test_a_deactivated_account_is_refused(server):
     with client(server, key) as api:
         refused = api.post("/start/start-session", json={})
     assert refused.status_code == 403 and refused.json()["code"] == "ACCOUNT_DEACTIVATED"
+
+
+def test_key_scopes(server, llm, site):
+    account, writer = new_account(server, "--unlimited")
+    made = server.cli("keys", "create", "--account", account, "--scope", "read")
+    assert made.returncode == 0 and "read)" in made.stdout, made.stdout
+    reader = made.stdout.strip().splitlines()[-1]
+    only_create = server.cli("keys", "create", "--account", account, "--scope", "task:create").stdout.splitlines()[-1]
+    with client(server, writer) as api:
+        body = api.post("/start/run-task", json={"taskDetails": f"scoped {script(llm, [done('ok')])}",
+                                                 "startingUrl": f"{site}/index.html"}).json()
+        poll_until_finished(api, body["sessionId"], body["taskId"])
+    steps = f"/task/{body['sessionId']}/{body['taskId']}/steps"
+    with client(server, reader) as api:
+        assert api.get(steps).status_code == 200
+        refused = api.post("/start/start-session", json={})
+        assert refused.status_code == 403 and refused.json()["code"] == "MISSING_PERMISSION"
+        assert refused.json()["error"] == "API key missing required permission: task:create"
+    with client(server, only_create) as api:
+        assert api.get(steps).json()["code"] == "MISSING_PERMISSION"
+    listed = server.cli("keys", "list").stdout
+    assert re.search(r"active\s+read\s+account=" + account, listed), listed

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
-from openwebrun.api.deps import Services, account, bearer, services
+from openwebrun.api.deps import Services, allowed, bearer, creator, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import uploaded_body
 from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
@@ -51,7 +51,7 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
 
 
 @router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
-async def upload(request: Request, who: Account = Depends(account), svc: Services = Depends(services)):
+async def upload(request: Request, who: Account = Depends(creator), svc: Services = Depends(services)):
     """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
     limit = svc.settings.max_upload_bytes
     cap = limit + MULTIPART_SLACK
@@ -123,7 +123,9 @@ async def download(request: Request, file_id: FileId,
     if await _signed_link_works(svc, file_id, expires, signature, keyed=bool(authorization)):
         file, path = await svc.files.stored(file_id)
     else:
-        file, path = await svc.files.owned(await svc.auth.authenticate(authorization), file_id)
+        who = await svc.auth.authenticate(authorization)
+        allowed(who, "read")
+        file, path = await svc.files.owned(who, file_id)
     return FileResponse(path, media_type=file.content_type,
                         headers={"Content-Disposition": content_disposition(file.original_name),
                                  "X-Content-Type-Options": "nosniff"})

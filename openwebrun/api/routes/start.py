@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
 
-from openwebrun.api.deps import Services, account, services
+from openwebrun.api.deps import Services, creator, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.messages import handle_message
 from openwebrun.api.presenters import session_body, task_body
@@ -29,7 +29,7 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
 
 
 @router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
-async def start_session(body: StartSessionIn, who: Account = Depends(account), svc: Services = Depends(services)):
+async def start_session(body: StartSessionIn, who: Account = Depends(creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     initial = body.initial_task()
     spec = initial.to_spec()
@@ -42,7 +42,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
 
 
 @router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
-async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Services = Depends(services)):
+async def run_task(body: RunTaskIn, who: Account = Depends(creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
     task = await svc.tasks.wait(task, svc.settings.wait_window_s)
@@ -50,7 +50,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Servic
 
 
 @router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))
-async def send_message(body: SendMessageIn, who: Account = Depends(account), svc: Services = Depends(services)):
+async def send_message(body: SendMessageIn, who: Account = Depends(creator), svc: Services = Depends(services)):
     return await handle_message(svc, who, body.sessionId, body.message)
 
 

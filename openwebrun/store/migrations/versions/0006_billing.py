@@ -1,4 +1,5 @@
-"""Billing: each account's balance (or none: unlimited) and session limit, and usage per account and day.
+"""Billing: each account's balance (or none: unlimited) and session limit, usage per account and day,
+and the scopes of each API key (keys made before keep every right: admin).
 
 Revision ID: 0006
 Revises: 0003
@@ -21,6 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts") as batch:
         batch.add_column(sa.Column("balance_micros", sa.BigInteger(), nullable=True))  # USD x 1e6; NULL: unlimited
         batch.add_column(sa.Column("session_limit", sa.Integer(), nullable=True))  # NULL: the server's limit
+    with op.batch_alter_table("api_keys") as batch:
+        batch.add_column(sa.Column("scopes", sa.String(100), nullable=False, server_default="admin"))
     op.create_table(
         "usage_daily",
         sa.Column("account_id", ID, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
@@ -37,6 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("usage_daily")
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("scopes")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("session_limit")
         batch.drop_column("balance_micros")
