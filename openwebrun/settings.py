@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from limits import RateLimitItem, parse
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,6 +65,8 @@ class Settings(BaseSettings):
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
+    rate_limit: str = "10/minute"  # per account on start-session, send-message, run-task, uploads, chat; "off": none
+    redis_url: str | None = None  # rate limits shared by several server processes (redis://host:6379/0)
     openai_keepalive_s: float = Field(15.0, gt=0)  # SSE comments this often while a streamed chat completion waits
     live_view_max_fps: float = Field(25.0, gt=0, le=60)  # frames per second of the live view, at most
     live_view_quality: int = Field(70, ge=10, le=95)  # JPEG quality of the screencast and of the JPEG stream
@@ -72,6 +75,20 @@ class Settings(BaseSettings):
     webrtc_ice_servers: list[dict[str, Any]] = Field(default_factory=list)
     # local addresses offered as ICE host candidates (comma-separated); default: every interface but loopback
     webrtc_host_addresses: str = ""
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        if v.strip().lower() not in ("", "off", "none"):
+            try:
+                parse(v)
+            except ValueError:
+                raise ValueError('must be like "10/minute" or "100/15 minutes", or "off"') from None
+        return v
+
+    @property
+    def rate_limit_item(self) -> RateLimitItem | None:
+        return None if self.rate_limit.strip().lower() in ("", "off", "none") else parse(self.rate_limit)
 
     @field_validator("webrtc_ice_servers")
     @classmethod

@@ -18,6 +18,7 @@ from openwebrun.api.mcp_tools import McpTools
 from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
+from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_for
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
 from openwebrun.api.socket import SocketBridge
@@ -107,7 +108,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         tasks = TaskService(store, runtime, files, recorder, webhooks)
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks)
+                                      files=files, hub=hub, links=links, webhooks=webhooks,
+                                      limiter=RateLimiter(storage_for(settings.redis_url)))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
         try:
@@ -131,6 +133,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
     app.include_router(start.router)
     app.include_router(task.router)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -9,6 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from openwebrun.domain.errors import Kind, Refused
 from openwebrun.domain.models import Account
 from openwebrun.runtime.events import EventHub
+
+if TYPE_CHECKING:
+    from openwebrun.api.rate_limits import RateLimiter
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
@@ -30,6 +34,7 @@ class Services:
     hub: EventHub
     links: Links
     webhooks: WebhookService
+    limiter: RateLimiter
 
 
 def services(request: Request) -> Services:

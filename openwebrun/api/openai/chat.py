@@ -18,10 +18,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sse_starlette.sse import EventSourceResponse
 
-from openwebrun.api.deps import Services, creator, reader
+from openwebrun.api.deps import Services, reader
 from openwebrun.api.openai import errors
 from openwebrun.api.openai.errors import OpenAIError
 from openwebrun.api.openai.schemas import ACCEPTED_MODELS, CREATED, MODELS, ChatRequest
+from openwebrun.api.rate_limits import limited_creator
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Account, OutputType, Task, TaskSpec, TaskStatus
 
@@ -94,7 +95,7 @@ def task_spec(request: ChatRequest) -> TaskSpec:
 
 
 @router.post("/chat/completions")
-async def chat_completions(body: ChatRequest, request: Request, who: Account = Depends(creator),
+async def chat_completions(body: ChatRequest, request: Request, who: Account = Depends(limited_creator),
                            svc: Services = Depends(services)):
     if body.model not in ACCEPTED_MODELS:
         raise _unknown_model(body.model)

@@ -11,9 +11,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
-from openwebrun.api.deps import Services, allowed, bearer, creator, services
+from openwebrun.api.deps import Services, allowed, bearer, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import uploaded_body
+from openwebrun.api.rate_limits import limited_creator
 from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.models import Account
@@ -51,7 +52,7 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
 
 
 @router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
-async def upload(request: Request, who: Account = Depends(creator), svc: Services = Depends(services)):
+async def upload(request: Request, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
     limit = svc.settings.max_upload_bytes
     cap = limit + MULTIPART_SLACK

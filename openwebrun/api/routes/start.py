@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
 
-from openwebrun.api.deps import Services, creator, services
+from openwebrun.api.deps import Services, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.messages import handle_message
 from openwebrun.api.presenters import session_body, task_body
+from openwebrun.api.rate_limits import limited_creator
 from openwebrun.api.responses import Health, MessageSent, SessionStarted, TaskStarted, answers
 from openwebrun.api.schemas import RunTaskIn, SendMessageIn, SessionOptionsIn, StartSessionIn
 from openwebrun.domain.models import Account
@@ -29,7 +30,7 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
 
 
 @router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
-async def start_session(body: StartSessionIn, who: Account = Depends(creator), svc: Services = Depends(services)):
+async def start_session(body: StartSessionIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     initial = body.initial_task()
     spec = initial.to_spec()
@@ -42,7 +43,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(creator), s
 
 
 @router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
-async def run_task(body: RunTaskIn, who: Account = Depends(creator), svc: Services = Depends(services)):
+async def run_task(body: RunTaskIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
     task = await svc.tasks.wait(task, svc.settings.wait_window_s)
@@ -50,7 +51,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(creator), svc: Servic
 
 
 @router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))
-async def send_message(body: SendMessageIn, who: Account = Depends(creator), svc: Services = Depends(services)):
+async def send_message(body: SendMessageIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     return await handle_message(svc, who, body.sessionId, body.message)
 
 
