@@ -266,7 +266,8 @@ ERROR_STATUSES = {
     402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",
-    429: "the account has as many live sessions as it may (SESSION_LIMIT_REACHED, details.current and .limit)",
+    429: "too many calls in the rate-limit window (RATE_LIMIT_EXCEEDED, with Retry-After), or the account "
+         "has as many live sessions as it may (SESSION_LIMIT_REACHED, details.current and .limit)",
     503: "every session slot is taken (NO_AVAILABLE_INSTANCES)",
 }
 ALWAYS = (400, 413, 414)  # any request can be refused by the request guard

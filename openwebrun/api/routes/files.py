@@ -51,7 +51,7 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
     return bounded_receive
 
 
-@router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
+@router.post("/upload", responses=answers(Uploaded, 401, 403, 429), openapi_extra=UPLOAD_BODY)
 async def upload(request: Request, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
     limit = svc.settings.max_upload_bytes

@@ -29,7 +29,7 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
         raise ApiError(400, "Proxies are not supported by this server yet.", "NOT_SUPPORTED")
 
 
-@router.post("/start-session", responses=answers(SessionStarted, 401, 403, 404, 503))
+@router.post("/start-session", responses=answers(SessionStarted, 401, 402, 403, 404, 429, 503))
 async def start_session(body: StartSessionIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     initial = body.initial_task()
@@ -42,7 +42,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(limited_cre
     return session_body(session, task, svc.links, who.balance)
 
 
-@router.post("/run-task", responses=answers(TaskStarted, 401, 403, 404, 503))
+@router.post("/run-task", responses=answers(TaskStarted, 401, 402, 403, 404, 429, 503))
 async def run_task(body: RunTaskIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
     _session, task = await svc.sessions.run_task(who, body.to_spec())
@@ -50,7 +50,7 @@ async def run_task(body: RunTaskIn, who: Account = Depends(limited_creator), svc
     return task_body(task, svc.links, start_call=True)
 
 
-@router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 403, 409))
+@router.post("/send-message", responses=answers(TaskStarted | MessageSent, 401, 402, 403, 409, 429))
 async def send_message(body: SendMessageIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     return await handle_message(svc, who, body.sessionId, body.message)
 
