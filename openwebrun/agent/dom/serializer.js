@@ -663,7 +663,10 @@
   function walkElement(el, style, rect, depth, ctx) {
     const insideClickable = ctx.inside;
     const parentPointer = ctx.pointer;
-    const silent = ctx.silent || clippedAway(style, rect);
+    const hiding = !ctx.silent && clippedAway(style, rect);
+    // a box that hides all it holds and holds no control is nothing on screen (no line break either)
+    if (hiding && !CONTROL_TAGS.has(el.tagName) && !el.querySelector(INNER_CONTROLS)) return;
+    const silent = ctx.silent || hiding;
     const mute = silent || textHidden(style);
     const block = !style.display.startsWith("inline");
     if (block) flush();
