@@ -82,6 +82,7 @@ async def test_identical_controls_are_told_apart_by_colour_and_state_class(env, 
         '[4] clickable class="ql-picker-item" colour=royalblue #0066cc',
         '[5] clickable "Tab"',
         '[6] clickable "Tab" state=active',
+        "[7] clickable id=chosen colour=orange #ffa500",  # a box of colour without a name says its colour
     ]
     results = await env.execute([{"action": "click", "index": 2}])
     assert not results[0].error, results[0]

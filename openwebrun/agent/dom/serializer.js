@@ -24,6 +24,7 @@
     "menuitemradio", "option", "switch", "combobox", "textbox", "searchbox", "slider", "spinbutton",
     "treeitem", "gridcell"]);
   const CONTROL_TAGS = new Set(["INPUT", "SELECT", "TEXTAREA", "BUTTON"]);
+  const FIELD_TAGS = new Set(["INPUT", "SELECT", "TEXTAREA"]);
   const SKIP_TAGS = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK"]);
   const SVG_SHAPES = 400;  // descendants of one <svg> looked at for clickable shapes
   const CONTAINERS = new Set(["FORM", "FIELDSET", "UL", "OL", "TABLE", "DIALOG", "NAV", "MENU"]);
@@ -819,6 +820,13 @@
       say("colour", group.map((n) => fillOf(n.el)));
       say("image", group.map((n) => cssImage(n.el)));
       say("state", group.map((n) => stateClasses(n.el)));
+    }
+    // a control without a name nor text that is a box of colour (a swatch on its own) says its colour
+    for (const n of numberedEls) {
+      if (typeof n.line.t !== "string" || n.line.t.includes('"') || n.line.t.includes(" colour=") ||
+          FIELD_TAGS.has(n.el.tagName) || n.el.firstElementChild || clean(n.el.textContent)) continue;
+      const rgb = rgbOf(getComputedStyle(n.el).backgroundColor);
+      if (rgb) n.line.t += ` colour=${colourName(rgb)}`;
     }
   }
 
