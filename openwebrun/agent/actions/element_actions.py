@@ -313,7 +313,7 @@ async def drag(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     resize grips) alike."""
     index, to, by = p["index"], p.get("to"), p.get("by")
     if (to is None) == (by is None):
-        return ActionResult(error="give either to (an element number) or by ([dx, dy] in pixels), not both")
+        return ActionResult(error="give either to (an element number) or by ([dx, dy] in pixels): one of them")
     if by is not None and len(by) != 2:
         return ActionResult(error=f"by must be two numbers [dx, dy], got {by}")
     found = await _usable(env, index)

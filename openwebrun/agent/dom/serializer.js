@@ -823,7 +823,8 @@
     }
     // a control without a name nor text that is a box of colour (a swatch on its own) says its colour
     for (const n of numberedEls) {
-      if (typeof n.line.t !== "string" || n.line.t.includes('"') || n.line.t.includes(" colour=") ||
+      if (typeof n.line.t !== "string" || !n.line.t.startsWith("clickable ") || n.line.t.includes('"') ||
+          n.line.t.includes(" colour=") ||
           FIELD_TAGS.has(n.el.tagName) || n.el.firstElementChild || clean(n.el.textContent)) continue;
       const rgb = rgbOf(getComputedStyle(n.el).backgroundColor);
       if (rgb) n.line.t += ` colour=${colourName(rgb)}`;
