@@ -171,7 +171,37 @@ def order_food(text: str, memory: dict) -> list[dict]:
 LINE_START = re.compile(r"^(\[|#)")
 
 
+DIRECTIONS = {"left": (-60, 0), "right": (60, 0), "up": (0, -60), "down": (0, 60)}
+
+
+def drag_shape(text: str, memory: dict) -> list[dict]:
+    """'Drag the item left then press Submit.': drag the one shape by a pixel offset."""
+    s = State(text)
+    outside = any("outside the viewport" in f for f in memory.get("feedback", []))
+    if memory.get("dragged") and not outside:
+        return [submit(s)]
+    way = need(re.search(r"Drag the \w+ (left|right|up|down)", s.instruction()), "the direction").group(1)
+    shape = next((e for e in s.elements if e.kind == "svg"), None)
+    if shape is None:
+        raise Missing("the shape to drag")
+    memory["dragged"] = True
+    memory["scale"] = memory.get("scale", 1.0) / (2 if outside else 1)  # too far: half as far
+    dx, dy = (v * memory["scale"] for v in DIRECTIONS[way])
+    return [{"action": "drag", "index": shape.index, "to": None, "by": [dx, dy], "at": None}]
+
+
+def click_pie(text: str, memory: dict) -> list[dict]:
+    """Open the pie menu (its "+" in the middle), then click the slice labelled as asked."""
+    s = State(text)
+    label = quoted(s.instruction())[-1]
+    if not memory.get("opened"):
+        memory["opened"] = True
+        return [click(s.one("svg", "+"))]
+    return [click(s.one("svg", label))]
+
+
 POLICIES = {
+    "drag-single-shape": drag_shape, "drag-circle": drag_shape, "click-pie": click_pie, "click-pie-nodelay": click_pie,
     "identify-shape": identify_shape, "click-shape": click_shape, "grid-coordinate": grid_coordinate,
     "ascending-numbers": ascending_numbers, "click-shades": click_shades, "form-sequence": form_sequence,
     "form-sequence-2": form_sequence_2, "order-food": order_food,
