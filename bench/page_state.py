@@ -214,10 +214,13 @@ async def measure_page(page, env: BrowserEnv, url: str, repeat: int, theirs: lis
     for _ in range(repeat):
         ms, aria = await timed(page.locator("body").aria_snapshot(timeout=30000))
         aria_times.append(ms)
-    before = None
-    if BASELINE:
-        before = await observe_with(env, BASELINE["source"])
-        state = await asyncio.wait_for(env.observe(), 60)  # the current serializer's numbers again, for the overlap
+    before, before_ms = None, []
+    if BASELINE:  # alternated with the current serializer, so that both see the same load
+        for _ in range(repeat):
+            before = await observe_with(env, BASELINE["source"])
+            before_ms.append(before.capture_ms)
+            state = await asyncio.wait_for(env.observe(), 60)  # the current serializer's numbers again, for the overlap
+            captures.append(state.capture_ms)
     await asyncio.wait_for(page.evaluate(TAG_ELEMENTS), 10)  # after the timed captures
     numbered = await asyncio.wait_for(page.evaluate(OURS_NUMBERED), 10)
     mine = {bench_id for bench_id, _tag in numbered}
@@ -232,7 +235,7 @@ async def measure_page(page, env: BrowserEnv, url: str, repeat: int, theirs: lis
         "aria": {"text": aria, "elements": len(ARIA_INTERACTIVE.findall(aria)),
                  "capture_ms": statistics.median(aria_times)},
         "before": None if before is None else {"text": before.text, "elements": before.element_count,
-                                                "capture_ms": before.capture_ms},
+                                                "capture_ms": statistics.median(before_ms)},
     }
 
 
@@ -298,7 +301,8 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
             "texts": {"openwebrun": side["ours"]["text"], "browser-use": bu["text"], "aria": side["aria"]["text"]},
         })
         if side.get("before"):
-            row.update({"base_tokens": tokens.count(side["before"]["text"]), "base_elements": side["before"]["elements"]})
+            row.update({"base_tokens": tokens.count(side["before"]["text"]), "base_elements": side["before"]["elements"],
+                        "base_ms": side["before"]["capture_ms"]})
             row["texts"]["openwebrun-" + BASELINE["ref"]] = side["before"]["text"]
         rows.append(row)
 
@@ -376,7 +380,8 @@ def summarize(name: str, rows: list[dict]) -> None:
         change = 100 * (after - before) / max(before, 1)
         print(f"  openwebrun at {BASELINE['ref']} -> now, same pages in this run: tokens {before} -> {after} "
               f"({change:+.1f} %; target within 10 %), numbered {sum(r['base_elements'] for r in based)} -> "
-              f"{sum(r['ours_elements'] for r in based)}")
+              f"{sum(r['ours_elements'] for r in based)}, capture ms median {median([r['base_ms'] for r in based]):.1f} -> "
+              f"{median([r['ours_ms'] for r in based]):.1f}")
         moved = sorted(based, key=lambda r: abs(r["ours_tokens"] - r["base_tokens"]), reverse=True)[:8]
         print("    largest changes: " + ", ".join(f"{r['page']} {r['base_tokens']}->{r['ours_tokens']}" for r in moved))
 
