@@ -214,7 +214,7 @@ async def run(args) -> list[Episode]:
                     env.vision = args.vision
                     try:
                         await context.new_page()
-                        for seed in range(args.seeds):
+                        for seed in range(args.seed_from, args.seed_from + args.seeds):
                             ep = await run_episode(env, f"{base}/miniwob/{task}.html", task, seed, args)
                             episodes.append(ep)
                             mark = "ok " if ep.solved else "FAIL"
@@ -256,6 +256,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="", help="comma-separated task names (default: every task with a policy)")
     parser.add_argument("--seeds", type=int, default=5, help="episodes per task, seeds 0..N-1")
+    parser.add_argument("--seed-from", type=int, default=0, help="first seed (split a long run in parts)")
     parser.add_argument("--steps", type=int, default=25, help="observe/act rounds per episode")
     parser.add_argument("--episode-s", type=float, default=60.0, help="episode time limit (raised from the task's)")
     parser.add_argument("--json", type=Path, help="write every episode as JSON here")

@@ -200,7 +200,35 @@ def click_pie(text: str, memory: dict) -> list[dict]:
     return [click(s.one("svg", label))]
 
 
+def form_sequence_3(text: str, memory: dict) -> list[dict]:
+    """'Choose 5ft 9in from the dropdown, then click the button labeled "Yes".': open the list by its
+    arrow, pick the option, press the button."""
+    s = State(text)
+    ins = s.instruction()
+    choice = need(re.search(r"Choose (.+?) from the dropdown", ins), "the choice").group(1)
+    button = quoted(ins)[-1]
+    if memory.get("picked"):
+        return [click(s.one("button", button))]
+    options = [e for e in s.elements if e.label == choice and e.kind in ("clickable", "option", "menuitem", "link")]
+    if options:
+        memory["picked"] = True
+        return [click(options[0])]
+    select = s.find("select")
+    if select:
+        memory["picked"] = True
+        return [{"action": "select_option", "index": select[0].index, "option": choice}]
+    if memory.get("opened"):
+        area = scroll_area(s)
+        if area is None or memory.get("scrolls", 0) >= 6:
+            raise Missing(f"the option {choice!r} in the open list")
+        memory["scrolls"] = memory.get("scrolls", 0) + 1  # further down the list's scroll area
+        return [scroll_in(area)]
+    memory["opened"] = True
+    return [click(s.one("clickable", "▾"))]
+
+
 POLICIES = {
+    "form-sequence-3": form_sequence_3,
     "drag-single-shape": drag_shape, "drag-circle": drag_shape, "click-pie": click_pie, "click-pie-nodelay": click_pie,
     "identify-shape": identify_shape, "click-shape": click_shape, "grid-coordinate": grid_coordinate,
     "ascending-numbers": ascending_numbers, "click-shades": click_shades, "form-sequence": form_sequence,
