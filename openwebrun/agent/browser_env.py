@@ -59,6 +59,7 @@ class BrowserEnv:
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
         self.navigation_timeout_ms = navigation_timeout_ms
+        self.vision = False  # the model sees a screenshot: coordinate actions (click_at) are allowed
         self.secrets: list[str] = []
         self.set_secret_values(secret_values)
         self.answers: list[str] = []  # people's answers to the agent: the model reads them, records never do

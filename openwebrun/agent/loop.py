@@ -61,6 +61,7 @@ class Agent:
             raise TaskFailure(ErrorCode.LLM_NOT_CONFIGURED, LLM_NOT_CONFIGURED_MESSAGE)
         self.control = control = control or self.control
         self.mask = env.mask_record
+        env.vision = self.vision  # click_at is offered and accepted only with vision
         urls_mark, files_mark = len(env.visited_urls), len(env.downloads)
         if spec.starting_point:
             await control.checkpoint()
@@ -77,7 +78,7 @@ class Agent:
             shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
             messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64,
-                                      secret_fields=env.secret_book.names())
+                                      secret_fields=env.secret_book.names(), vision=self.vision)
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
             step.screenshot = shot if self.step_screenshots else None
@@ -134,8 +135,8 @@ class Agent:
         assert self.llm is not None
         try:
             # done.result narrowed for the model; the output check after done judges the result itself
-            narrowed = decision_schema(result_schema(spec.output_type, spec.output_schema))
-            reply = await self.llm.decide(messages, narrowed, accept=decision_schema(),
+            narrowed = decision_schema(result_schema(spec.output_type, spec.output_schema), vision=self.vision)
+            reply = await self.llm.decide(messages, narrowed, accept=decision_schema(vision=self.vision, lenient=True),
                                           max_output_tokens=min(remaining_out, MAX_CALL_OUTPUT_TOKENS))
         except LLMOutputError as exc:
             self._add_usage(usage, getattr(exc, "input_tokens", 0), getattr(exc, "output_tokens", 0))
