@@ -15,6 +15,8 @@ from openwebrun.api.errors import install_error_handlers
 from openwebrun.api.guard import RequestGuard
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
+from openwebrun.api.rate_limits import RateLimit
+from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import start, task
 from openwebrun.api.socket import SocketBridge
@@ -26,6 +28,7 @@ from openwebrun.domain.models import Task
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
+from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
 from openwebrun.services.recorder import StoreRecorder
@@ -39,6 +42,7 @@ from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
 
 log = logging.getLogger("openwebrun")
+ARCHIVE_LINK_TTL_S = 3600  # a profile's signed download link works one hour, as WebRun's
 
 
 def announce_key(key: str) -> None:
@@ -59,8 +63,10 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                             attachments_root=settings.data_dir / "attachments",
                             max_upload_bytes=settings.max_upload_bytes)
         files.prepare()
-        links = Links(settings.base_url, load_key(settings.signing_key, settings.data_dir),
-                      settings.download_link_ttl_s)
+        signing_key = load_key(settings.signing_key, settings.data_dir)
+        links = Links(settings.base_url, signing_key, settings.download_link_ttl_s)
+        environments = EnvironmentService(store, files.blobs, max_archive_bytes=settings.max_profile_bytes)
+        await environments.recover()
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
@@ -89,9 +95,11 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             policy=WebhookPolicy(attempts=settings.webhook_attempts, retry_base_s=settings.webhook_retry_base_s,
                                  timeout_s=settings.webhook_timeout_s))
         tasks = TaskService(store, runtime, files, recorder, webhooks)
-        sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
+        sessions = SessionService(store, runtime, tasks, recorder, environments,
+                                  default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks)
+                                      files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
+                                      environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S))
         bridge.attach(app.state.services)
         try:
             await pool.start()
@@ -112,10 +120,14 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
+                       unread_paths=[files_routes.UPLOAD_PATH, environment_routes.UPLOAD_PATHS])
+    app.state.environment_limit = RateLimit(settings.environment_rate_limit, "environments")
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.include_router(environment_routes.environments)
+    app.include_router(environment_routes.profiles)
     app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app
 

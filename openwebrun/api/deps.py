@@ -10,6 +10,7 @@ from openwebrun.domain.models import Account
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
+from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
 from openwebrun.services.sessions import SessionService
@@ -29,6 +30,8 @@ class Services:
     hub: EventHub
     links: Links
     webhooks: WebhookService
+    environments: EnvironmentService
+    environment_links: Links  # signed archive links, one hour
 
 
 def services(request: Request) -> Services:

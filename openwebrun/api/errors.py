@@ -24,11 +24,12 @@ STATUS_OF_KIND = {
 class ApiError(Exception):
     """A request refused by the HTTP layer itself: status, message and stable code."""
 
-    def __init__(self, status: int, message: str, code: str):
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
+        self.headers = headers
 
 
 def http_status(refused: Refused) -> int:
@@ -54,7 +55,7 @@ HTTP_CODES = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWE
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.message, exc.code), status_code=exc.status)
+        return JSONResponse(error_body(exc.message, exc.code), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import BrowserContext
 
@@ -32,6 +34,15 @@ class RunningTask:
         return self.control.clock.active_seconds
 
 
+@dataclass(frozen=True)
+class ProfileBinding:
+    """The environment a session starts from (`state`, None: a clean browser) and saves back to:
+    `save` is called once as the session ends, with its state, or None when it could not be read."""
+
+    state: dict[str, Any] | None
+    save: Callable[[dict[str, Any] | None], Awaitable[None]]
+
+
 @dataclass
 class LiveSession:
     id: str
@@ -44,6 +55,7 @@ class LiveSession:
     queue: deque[RunningTask] = field(default_factory=deque)
     taken_over: bool = False  # a person holds the browser (also between tasks)
     closing: bool = False
+    profile: ProfileBinding | None = None
 
     @property
     def busy(self) -> bool:

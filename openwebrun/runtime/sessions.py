@@ -14,6 +14,7 @@ from pathlib import Path
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.loop import Agent
+from openwebrun.browser import profile_state
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
@@ -23,7 +24,7 @@ from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
-from openwebrun.runtime.live_session import LiveSession, RunningTask
+from openwebrun.runtime.live_session import LiveSession, ProfileBinding, RunningTask
 from openwebrun.runtime.task_runner import run_task
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,18 @@ class SessionRuntime:
     def free_slots(self) -> int:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
-    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> None:
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
+                           profile: ProfileBinding | None = None) -> None:
+        """A live session in a fresh context; with `profile`, started from its state and saved back at the end."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
         try:
-            context = await self.pool.new_context()
+            start_state = profile.state if profile else None
+            context = await self.pool.new_context(**profile_state.context_options(start_state))
             context.set_default_navigation_timeout(self.navigation_timeout_ms)
             try:
+                await profile_state.restore_session_storage(context, start_state)
                 await context.new_page()  # ready means a tab is open
             except BaseException:
                 await self.pool.release(context)
@@ -100,7 +105,8 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
-            self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms,
+                                                     profile=profile)
         finally:
             self._opening -= 1
 
@@ -150,12 +156,26 @@ class SessionRuntime:
                 self._drop_queued(live.queue.popleft(), stop)
             if live.busy:
                 await self._stop(live.current, stop)
+            if live.profile is not None:
+                await self._save_profile(live, live.profile)
             live.env.close()
             await self.pool.release(live.context)
         finally:
             self._sessions.pop(session_id, None)
             self.hub.publish(SessionClosed(session_id=session_id, reason=reason))
         return True
+
+    async def _save_profile(self, live: LiveSession, profile: ProfileBinding) -> None:
+        """Hand the session's browser state to its environment (None when it cannot be read)."""
+        state = None
+        try:
+            state = await profile_state.capture(live.context, profile.state)
+        except Exception as exc:  # a crashed browser: the environment keeps what it had
+            log.warning("session %s: browser state not saved: %s", live.id, exc)
+        try:
+            await profile.save(state)
+        except Exception:
+            log.exception("session %s: could not save the browser state", live.id)
 
     # --- the door ----------------------------------------------------------------
     async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:

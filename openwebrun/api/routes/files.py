@@ -1,6 +1,7 @@
 """/files: upload files for tasks; read back a stored file (an upload or a task's download)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -34,7 +35,7 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "properties": {name: _PARTS for name in FILE_FIELDS}}}}}}
 
 
-def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
+def _bounded(receive: Receive, cap: int, limit: int, refuse: Callable[[int], Exception] = too_large) -> Receive:
     """The request body stream, refused with 413 once it passes `cap` bytes (chunked bodies too)."""
     received = 0
 
@@ -44,24 +45,30 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > cap:
-                raise too_large(limit)
+                raise refuse(limit)
         return message
 
     return bounded_receive
+
+
+def bounded_body(request: Request, limit: int, refuse: Callable[[int], Exception] = too_large) -> Request:
+    """The request with its body refused (`refuse`, 413 by default) past `limit` bytes of files,
+    by Content-Length or as it arrives."""
+    cap = limit + MULTIPART_SLACK
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise refuse(limit)
+    return Request(request.scope, receive=_bounded(request.receive, cap, limit, refuse))
 
 
 @router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
 async def upload(request: Request, who: Account = Depends(account), svc: Services = Depends(services)):
     """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
     limit = svc.settings.max_upload_bytes
-    cap = limit + MULTIPART_SLACK
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise too_large(limit)
+    body = bounded_body(request, limit)
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise ApiError(400, "Send the files as multipart/form-data with one or more `file` (or `files`) parts.",
                        "VALIDATION_ERROR")
-    body = Request(request.scope, receive=_bounded(request.receive, cap, limit))
     try:
         async with body.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=MAX_FILES_PER_UPLOAD) as form:
             items = form.multi_items()
