@@ -34,7 +34,8 @@ CONFIG = '[checks.not_a_server_error]\nexpected-statuses = ["2xx", "3xx", "4xx",
 @pytest.fixture(scope="module")
 def fuzz_server(make_server):
     return make_server(OPENWEBRUN_MODEL=None, OPENWEBRUN_WAIT_WINDOW_S="0", OPENWEBRUN_SESSION_EXPIRES_MS="1000",
-                       OPENWEBRUN_MAX_SESSIONS="3", OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS="true")
+                       OPENWEBRUN_MAX_SESSIONS="3", OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS="true",
+                       OPENWEBRUN_ENVIRONMENT_RATE_LIMIT="100000/15 minutes")
 
 
 def run_schemathesis(base_url: str, workdir: Path) -> tuple[dict, Counter[int], str]:

@@ -15,7 +15,7 @@ import tarfile
 import httpx
 import pytest
 
-from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate
+from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate, wait_until
 from tests.support.recording_site import recording_site
 from tests.support.servers import ServerProcess
 
@@ -64,7 +64,7 @@ def get_env(client: httpx.Client, env_id: str) -> dict:
     return next(e for e in client.get("/environments").json()["environments"] if e["_id"] == env_id)
 
 
-def visit(client: httpx.Client, llm, site, env_field: dict, visit_no: int, *, login: bool = False) -> str:
+def visit(client: httpx.Client, llm, site, env_field: dict, visit_no: int | str, *, login: bool = False) -> str:
     """Start a session on the environment that opens the page (and logs in); its session id once the task ended."""
     steps = [act({"action": "click", "index": {"$find": "Log in as Ada"}}, goal="log in")] if login else []
     tag = script(llm, [*steps, done("seen")])
@@ -76,7 +76,7 @@ def visit(client: httpx.Client, llm, site, env_field: dict, visit_no: int, *, lo
     return body["sessionId"]
 
 
-def seen(site, visit_no: int, kind: str = "state") -> dict:
+def seen(site, visit_no: int | str, kind: str = "state") -> dict:
     report = site.wait_report(kind, visit=str(visit_no))
     return {k: report[k] for k in ("cookie", "local", "session", "idb")}
 
@@ -254,3 +254,25 @@ def test_rate_limit_per_address(make_server):
     assert int(answers[3].headers["Retry-After"]) > 0
     assert answers[3].json()["message"] == "Rate limit exceeded. Please try again later."
     assert answers[3].json()["code"] == "RATE_LIMIT_EXCEEDED"
+
+
+@pytest.mark.parametrize("ending", ["terminateOnCompletion", "expiry"])
+def test_state_is_saved_whatever_ends_the_session(api, llm, site, ending):
+    """run-task closes its session when the task ends; an idle session expires: both save the login."""
+    env = create(api, f"ended by {ending}")
+    tag = script(llm, [act({"action": "click", "index": {"$find": "Log in as Ada"}}, goal="log in"), done("in")])
+    task = {"taskDetails": f"log in {tag}", "startingPoint": f"{site.url}/profile.html?visit={ending}"}
+    if ending == "expiry":
+        started = api.post("/start/start-session", json={"environmentId": env["_id"], "initialTask": task,
+                                                         "expiresIn": 1000})
+    else:
+        started = api.post("/start/run-task", json={"environmentId": env["_id"], **task})
+    assert started.status_code == 200, started.text
+    assert site.wait_report("logged-in", visit=ending)["cookie"] == "ada"
+    assert poll_until_finished(api, started.json()["sessionId"], started.json()["taskId"])["status"] == "completed"
+    wait_until(lambda: not get_env(api, env["_id"])["inUse"])
+    assert get_env(api, env["_id"])["status"] == "ready"
+
+    session = visit(api, llm, site, {"environmentId": env["_id"]}, f"after-{ending}")
+    assert seen(site, f"after-{ending}") == LOGGED_IN
+    terminate(api, session)
