@@ -195,6 +195,18 @@ async def profile_archive(env_id: EnvId,
 
 
 # --- shared ----------------------------------------------------------------------------------
+OTHER_METHODS = ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+async def _not_allowed() -> None:
+    """The collection paths have GET and POST in two routes: other methods answer 405 naming both."""
+    raise HTTPException(405, "Method Not Allowed", headers={"Allow": "GET, POST"})
+
+
+for _router in (environments, profiles):
+    _router.add_api_route("", _not_allowed, methods=OTHER_METHODS, include_in_schema=False)
+
+
 def archive_too_large(limit: int) -> Refused:
     return Refused("INVALID_ARCHIVE", f"Invalid archive: larger than the limit of {limit} bytes. Nothing was changed.")
 
