@@ -86,6 +86,10 @@ class EnvironmentService:
         env = await self.owned(account, env_id)
         return await self.store.environments.files(env.id)
 
+    async def files_added(self, env_id: str, size: int) -> None:
+        """Files were uploaded into the environment (POST /files/upload with environmentId)."""
+        await self.store.environments.grow(env_id, size)
+
     async def delete_file(self, account: Account, env_id: str, file_id: str) -> None:
         env = await self.owned(account, env_id)
         if not await self.store.environments.delete_file(env.id, file_id):

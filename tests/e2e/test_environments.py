@@ -225,6 +225,15 @@ def test_objects_limits_and_files(fresh):
         assert again.status_code == 404 and again.json()["message"] == "File not found"
         assert [f["originalName"] for f in client.get(f"/environments/{env['_id']}/files").json()["files"]] == ["b.txt"]
 
+        # files uploaded for tasks can be kept in an environment too
+        kept = client.post("/files/upload", data={"environmentId": env["_id"]}, files={"file": ("c.txt", b"cccc")})
+        assert kept.status_code == 200, kept.text
+        listed = client.get(f"/environments/{env['_id']}/files").json()["files"]
+        assert [f["originalName"] for f in listed] == ["b.txt", "c.txt"]
+        assert get_env(client, env["_id"])["blobSize"] == len(b'{"cookies":[],"origins":[]}') + 2 + 4
+        unknown = client.post("/files/upload", data={"environmentId": "0" * 32}, files={"file": ("d.txt", b"d")})
+        assert unknown.status_code == 404
+
         # the two route sets are one set of objects, newest first
         profile = create(client, "made as a profile", path="/profiles")
         listed = [e["_id"] for e in client.get("/environments").json()["environments"]]

@@ -123,6 +123,11 @@ class EnvironmentRepository(Repository):
                 status=EnvironmentStatus.READY.value, state_sha256=state_sha256, updated_at=utcnow(),
                 blob_size=state_size + int(files_size or 0)))
 
+    async def grow(self, env_id: str, size: int) -> None:
+        async with self._transaction() as s:
+            await s.execute(update(EnvironmentRow).where(EnvironmentRow.id == env_id).values(
+                blob_size=EnvironmentRow.blob_size + size, updated_at=utcnow()))
+
     async def files(self, env_id: str) -> list[StoredFile]:
         async with self._transaction() as s:
             rows = await s.scalars(select(FileRow).where(FileRow.environment_id == env_id)
