@@ -87,12 +87,14 @@ class EnvironmentRepository(Repository):
     async def claim_for_upload(self, env_id: str) -> EnvironmentStatus | None:
         """Set the status `uploading` unless a session or another upload holds it; the status it had, or None."""
         async with self._transaction() as s:
-            row = await s.get(EnvironmentRow, env_id, with_for_update=True)
+            row = await s.get(EnvironmentRow, env_id)
             if row is None or row.session_id is not None or row.status == EnvironmentStatus.UPLOADING.value:
                 return None
             before = EnvironmentStatus(row.status)
-            row.status = EnvironmentStatus.UPLOADING.value
-            return before
+            result = await s.execute(update(EnvironmentRow).where(  # changes nothing if another claim came first
+                EnvironmentRow.id == env_id, EnvironmentRow.session_id.is_(None),
+                EnvironmentRow.status == before.value).values(status=EnvironmentStatus.UPLOADING.value))
+            return before if rows_changed(result) else None
 
     async def set_status(self, env_id: str, status: EnvironmentStatus) -> None:
         async with self._transaction() as s:
