@@ -55,6 +55,7 @@ class LiveSession:
     queue: deque[RunningTask] = field(default_factory=deque)
     taken_over: bool = False  # a person holds the browser (also between tasks)
     closing: bool = False
+    closing_soon: bool = False  # its task asked terminateOnCompletion and ended: the close is on its way
     profile: ProfileBinding | None = None
 
     @property

@@ -123,6 +123,11 @@ class SessionRuntime:
         live = self._live(session_id)
         return live.account_id if live else None
 
+    def ending(self, session_id: str) -> bool:
+        """The session is closing, or will close at once (its task ended with terminateOnCompletion), or is gone."""
+        live = self._sessions.get(session_id)
+        return live is None or live.closing or live.closing_soon
+
     def touch(self, session_id: str) -> bool:
         """Someone is active on the session (e.g. a socket connected): its idle timer starts over."""
         live = self._live(session_id)
@@ -331,6 +336,7 @@ class SessionRuntime:
         if live.closing:
             return
         if running.task.spec.terminate_on_completion:
+            live.closing_soon = True
             self._spawn(self.close_session(live.id, "task_completed"))
         elif live.queue:
             self._start(live, live.queue.popleft())

@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,6 +38,7 @@ from openwebrun.store.blobs import BlobStore
 from openwebrun.store.repositories import Store
 
 log = logging.getLogger(__name__)
+SAVE_WAIT_S = 30.0  # how long a start waits for an ending session to save the environment it holds
 
 
 class EnvironmentService:
@@ -44,6 +46,7 @@ class EnvironmentService:
         self.store = store
         self.blobs = blobs
         self.max_archive_bytes = max_archive_bytes
+        self._release_waiters: dict[str, asyncio.Event] = {}
 
     async def recover(self) -> None:
         """At start: claims and uploads of an earlier run are over."""
@@ -163,12 +166,21 @@ class EnvironmentService:
         return Path(handle.name)
 
     # --- sessions ------------------------------------------------------------------
-    async def bind(self, account: Account, env_id: str, session_id: str) -> ProfileBinding:
-        """Claim the environment for `session_id`: the state it starts from and how it is saved at the end."""
+    async def bind(self, account: Account, env_id: str, session_id: str,
+                   ending: Callable[[str], bool] = lambda _holder: False) -> ProfileBinding:
+        """Claim the environment for `session_id`: the state it starts from and how it is saved at the end.
+
+        Held by a session that is `ending` (e.g. a run-task whose answer the caller just got), it
+        waits up to SAVE_WAIT_S for that session's state to be saved, so back-to-back tasks work."""
         env = await self.owned(account, env_id)
         if not await self.store.environments.claim_for_session(env.id, session_id):
-            await self._refuse_busy(env.id, "Environment")
+            holder = (await self.owned(account, env_id)).session_id
+            if holder is not None and ending(holder):
+                await self._released(env.id, holder)
+            if not await self.store.environments.claim_for_session(env.id, session_id):
+                await self._refuse_busy(env.id, "Environment")
         try:
+            env = await self.owned(account, env_id)  # as the claim found it (a session may have saved meanwhile)
             state = await asyncio.to_thread(self._state, env) if env.status is EnvironmentStatus.READY else None
         except BaseException:
             await self.release(env.id, session_id)
@@ -186,6 +198,20 @@ class EnvironmentService:
 
     async def release(self, env_id: str, session_id: str) -> None:
         await self.store.environments.release_session(env_id, session_id)
+        waiter = self._release_waiters.pop(env_id, None)
+        if waiter is not None:
+            waiter.set()
+
+    async def _released(self, env_id: str, holder: str) -> None:
+        """Until `holder` released the environment (at most SAVE_WAIT_S)."""
+        waiter = self._release_waiters.setdefault(env_id, asyncio.Event())
+        now = await self.store.environments.get(env_id)
+        if now is None or now.session_id != holder:
+            return
+        try:
+            await asyncio.wait_for(waiter.wait(), SAVE_WAIT_S)
+        except TimeoutError:
+            log.warning("environment %s: session %s did not save its state within %s s", env_id, holder, SAVE_WAIT_S)
 
 
 def remove_quietly(path: Path) -> None:

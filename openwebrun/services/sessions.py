@@ -30,7 +30,8 @@ class SessionService:
         if initial is not None:
             await self.tasks.check_spec(account, initial)
         session = Session(id=new_id(), account_id=account.id, expires_in_ms=expires_in_ms or self.default_expires_ms)
-        profile = await self.environments.bind(account, environment_id, session.id) if environment_id else None
+        profile = await self.environments.bind(account, environment_id, session.id, self.runtime.ending) \
+            if environment_id else None
         try:
             await self.runtime.open_session(session.id, account.id, session.expires_in_ms, profile=profile)
         except BaseException as exc:
