@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate, wait_until
+from tests.e2e.test_hostile_input import conforms
 from tests.support.recording_site import recording_site
 from tests.support.servers import ServerProcess
 
@@ -215,7 +216,13 @@ def test_objects_limits_and_files(fresh):
 
         env = create(client, "with files")
         packed = archive({"state.json": b'{"cookies": [], "origins": []}', "files/a.txt": b"aaa", "files/b.txt": b"bb"})
-        assert upload(client, env["_id"], packed).status_code == 200
+        # the answers match the OpenAPI document (the fuzz never reaches a ready environment)
+        document = client.get("/openapi.json").json()
+        assert conforms(document, "/environments/{env_id}/upload", "post", upload(client, env["_id"], packed))
+        conforms(document, "/profiles/{env_id}/download", "get", client.get(f"/profiles/{env['_id']}/download"))
+        conforms(document, "/profiles", "get", client.get("/profiles"))
+        conforms(document, "/environments/{env_id}/files", "get", client.get(f"/environments/{env['_id']}/files"))
+        conforms(document, "/environments/{env_id}", "delete", client.delete(f"/environments/{'0' * 32}"), status=404)
         files = client.get(f"/environments/{env['_id']}/files").json()["files"]
         assert sorted((f["originalName"], f["size"]) for f in files) == [("a.txt", 3), ("b.txt", 2)]
         gone = next(f for f in files if f["originalName"] == "a.txt")
