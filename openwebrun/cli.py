@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, run, mcp, keys, accounts, usage, db upgrade, doctor."""
+"""The `openwebrun` command: serve, run, mcp, keys, accounts, usage, db upgrade, doctor, env import-chrome."""
 from __future__ import annotations
 
 import argparse
@@ -201,9 +201,61 @@ def build_parser() -> argparse.ArgumentParser:
     mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (for desktop MCP clients)")
     mcp.set_defaults(func=cmd_mcp)
 
+    env = sub.add_parser("env", help="environments (browser profiles)")
+    env_sub = env.add_subparsers(dest="env_command", required=True)
+    chrome = env_sub.add_parser("import-chrome", help="build an environment archive (.tar.gz) from a Chromium profile")
+    chrome.add_argument("profile_dir", metavar="PROFILE_DIR", help="the profile folder, e.g. ~/.config/chromium/Default")
+    chrome.add_argument("-o", "--output", default="profile.tar.gz", help="the archive to write (default: profile.tar.gz)")
+    chrome.add_argument("--file", action="append", metavar="PATH", help="a file to keep in the environment (repeatable)")
+    env.set_defaults(func=cmd_env)
+
     doctor = sub.add_parser("doctor", help="check Chromium, database and LLM configuration")
     doctor.set_defaults(func=cmd_doctor)
     return parser
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """env import-chrome: build an environment archive from a Chromium profile folder."""
+    from pathlib import Path
+
+    from openwebrun.browser.chrome_import import (
+        ImportRefused,
+        check_cookies,
+        cookie_file,
+        count_cookies,
+        profile_folder,
+        read_profile,
+    )
+    from openwebrun.browser.launch import find_chromium
+    from openwebrun.services.profile_archive import write_archive
+
+    out = Path(args.output)
+    files = [Path(f) for f in args.file or []]
+    try:
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise ImportRefused(f"no such file: {', '.join(missing)}")
+        profile = profile_folder(Path(args.profile_dir).expanduser())
+        cookies = cookie_file(profile)
+        count = count_cookies(cookies) if cookies else None
+        if cookies and count:
+            check_cookies(count, cookies)
+        imported = asyncio.run(read_profile(profile, find_chromium(load_settings().chromium_path)))
+    except ImportRefused as exc:
+        print(f"cannot import: {exc}", file=sys.stderr)
+        return 2
+    state = imported.state
+    with open(out, "wb") as target:
+        write_archive(target, state, [(f.name, f) for f in files])
+    stored = sum(1 for o in state["origins"] if o.get("localStorage"))
+    databases = sum(len(o.get("indexedDB") or []) for o in state["origins"])
+    print(f"wrote {out}: {len(state['cookies'])} cookies, localStorage of {stored} origins, "
+          f"{databases} IndexedDB databases, {len(files)} files")
+    if count and len(state["cookies"]) < count.total:
+        print(f"note: {count.total - len(state['cookies'])} of {count.total} stored cookies were not kept "
+              "(expired, or not readable by this Chromium)")
+    print("upload it with: curl -H 'Authorization: Bearer KEY' -F file=@" + str(out) + " BASE/environments/ID/upload")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
+    max_profile_bytes: int = Field(500 * 1024 * 1024, ge=1024)  # an environment archive, packed and unpacked
+    environment_rate_limit: str = "100/15 minutes"  # per client address, on /environments and /profiles
     rate_limit: str = "10/minute"  # per account on start-session, send-message, run-task, uploads, chat; "off": none
     redis_url: str | None = None  # rate limits shared by several server processes (redis://host:6379/0)
     openai_keepalive_s: float = Field(15.0, gt=0)  # SSE comments this often while a streamed chat completion waits
@@ -110,6 +112,16 @@ class Settings(BaseSettings):
         allowed = {"auto", "json_schema", "tools", "json"}
         if v not in allowed:
             raise ValueError(f"must be one of {sorted(allowed)}")
+        return v
+
+    @field_validator("environment_rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse
+        try:
+            parse(v)
+        except ValueError as exc:
+            raise ValueError(f"must be like '100/15 minutes' ({exc})") from None
         return v
 
     @field_validator("step_screenshots")

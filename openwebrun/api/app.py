@@ -19,6 +19,7 @@ from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
 from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_for
+from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
 from openwebrun.api.socket import SocketBridge
@@ -34,6 +35,7 @@ from openwebrun.runtime.sessions import SessionRuntime, ViewOptions
 from openwebrun.runtime.webrtc import WhepPeers, ice_servers, restrict_host_addresses
 from openwebrun.services.auth import AuthService
 from openwebrun.services.billing import BillingService
+from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
 from openwebrun.services.recorder import StoreRecorder
@@ -47,6 +49,7 @@ from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
 
 log = logging.getLogger("openwebrun")
+ARCHIVE_LINK_TTL_S = 3600  # a profile's signed download link works one hour, as WebRun's
 
 
 def announce_key(key: str) -> None:
@@ -71,8 +74,10 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                             attachments_root=settings.data_dir / "attachments",
                             max_upload_bytes=settings.max_upload_bytes)
         files.prepare()
-        links = Links(settings.base_url, load_key(settings.signing_key, settings.data_dir),
-                      settings.download_link_ttl_s)
+        signing_key = load_key(settings.signing_key, settings.data_dir)
+        links = Links(settings.base_url, signing_key, settings.download_link_ttl_s)
+        environments = EnvironmentService(store, files.blobs, max_archive_bytes=settings.max_profile_bytes)
+        await environments.recover()
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
@@ -106,9 +111,11 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             policy=WebhookPolicy(attempts=settings.webhook_attempts, retry_base_s=settings.webhook_retry_base_s,
                                  timeout_s=settings.webhook_timeout_s))
         tasks = TaskService(store, runtime, files, recorder, webhooks)
-        sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
+        sessions = SessionService(store, runtime, tasks, recorder, environments,
+                                  default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks,
+                                      files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
+                                      environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S),
                                       limiter=RateLimiter(storage_for(settings.redis_url)))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
@@ -134,10 +141,13 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RateLimitHeaders)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
+                       unread_paths=[files_routes.UPLOAD_PATH, environment_routes.UPLOAD_PATHS])
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.include_router(environment_routes.environments)
+    app.include_router(environment_routes.profiles)
     app.include_router(live_view.router)
     app.include_router(view_socket_router)
     app.mount("/mcp", McpGateway(mcp, lambda: app.state.services))  # MCP (docs/mcp.md)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from openwebrun.api.rate_limits import RateLimiter
 from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
+from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
 from openwebrun.services.sessions import SessionService
@@ -35,6 +36,8 @@ class Services:
     links: Links
     webhooks: WebhookService
     limiter: RateLimiter
+    environments: EnvironmentService
+    environment_links: Links  # signed archive links, one hour
 
 
 def services(request: Request) -> Services:

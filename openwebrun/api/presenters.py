@@ -5,6 +5,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from openwebrun.domain.environments import Environment
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
 from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery
 from openwebrun.services.links import Links
@@ -146,3 +147,15 @@ def error_body(message: str, code: str, details: dict[str, Any] | None = None) -
     if details:
         body["details"] = details
     return body
+
+
+def environment_body(env: Environment) -> dict[str, Any]:
+    """An environment (profile) in WebRun's shape: `_id` (also as `id`), the owner as `userId`."""
+    return {"_id": env.id, "id": env.id, "userId": env.account_id, "name": env.name, "description": env.description,
+            "status": env.status.value, "blobSize": env.blob_size, "blobUploadedAt": _iso(env.blob_uploaded_at),
+            "lastUsedAt": _iso(env.last_used_at), "usageCount": env.usage_count, "inUse": env.session_id is not None,
+            "createdAt": _iso(env.created_at), "updatedAt": _iso(env.updated_at)}
+
+
+def environment_file_body(file: StoredFile) -> dict[str, Any]:
+    return {"fileId": file.id, "originalName": file.original_name, "size": file.size, "createdAt": _iso(file.created_at)}

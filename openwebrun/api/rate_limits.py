@@ -11,7 +11,7 @@ import math
 import time
 
 from fastapi import Depends, Request
-from limits import RateLimitItem
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,6 +55,12 @@ async def limited_creator(request: Request, who: Account = Depends(creator),
     if item is not None:
         await svc.limiter.hit(item, "account", who.id, request)
     return who
+
+
+async def address_limited(request: Request, svc: Services = Depends(services)) -> None:
+    """Counted per client address against OPENWEBRUN_ENVIRONMENT_RATE_LIMIT (environment and profile routes)."""
+    address = request.client.host if request.client else "unknown"
+    await svc.limiter.hit(parse(svc.settings.environment_rate_limit), "environments", address, request)
 
 
 class RateLimitHeaders:

@@ -256,13 +256,75 @@ class Health(Doc):
     timestamp: str
 
 
+class EnvironmentDoc(Doc):
+    id_: str = Field(alias="_id", description="the environment id (the same as `id`)")
+    id: str
+    userId: str
+    name: str
+    description: str
+    status: Literal["empty", "uploading", "ready"]
+    blobSize: int = Field(description="bytes of the saved browser state and the files together")
+    blobUploadedAt: str | None
+    lastUsedAt: str | None
+    usageCount: int
+    inUse: bool = Field(description="a live session uses it now (a second one is refused with 409)")
+    createdAt: str
+    updatedAt: str
+
+
+class EnvironmentOne(Doc):
+    success: Literal[True]
+    message: str
+    environment: EnvironmentDoc
+
+
+class ProfileOne(Doc):
+    success: Literal[True]
+    message: str
+    profile: EnvironmentDoc
+
+
+class EnvironmentList(Doc):
+    success: Literal[True]
+    environments: list[EnvironmentDoc]
+
+
+class ProfileList(Doc):
+    success: Literal[True]
+    profiles: list[EnvironmentDoc]
+
+
+class EnvironmentFile(Doc):
+    fileId: str
+    originalName: str
+    size: int
+    createdAt: str
+
+
+class EnvironmentFiles(Doc):
+    success: Literal[True]
+    files: list[EnvironmentFile]
+
+
+class Done(Doc):
+    success: Literal[True]
+    message: str
+
+
+class DownloadLink(Doc):
+    success: Literal[True]
+    downloadUrl: str = Field(description="a signed link to the .tar.gz archive, valid one hour, no API key needed")
+    expiresAt: str
+
+
 ERROR_STATUSES = {
     400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, NOT_SUPPORTED)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
     403: "the key's account is deactivated (ACCOUNT_DEACTIVATED); a download link was altered (BAD_SIGNATURE) "
          "or has expired (LINK_EXPIRED)",
     404: "not found",
-    409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION)",
+    409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION); "
+         "an environment is in use by a live session (ENVIRONMENT_IN_USE) or being uploaded (ENVIRONMENT_BUSY)",
     402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",

@@ -209,11 +209,22 @@ def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn:
 
 
 class SessionOptionsIn(Wire):
-    profileId: str | None = None
-    environmentId: str | None = None
+    profileId: str | None = Field(None, max_length=64, description="The same as environmentId (the older name)")
+    environmentId: str | None = Field(None, max_length=64, description="Start from this environment's browser "
+                                      "state; it is saved back when the session ends")
     policyId: str | None = None
     proxy: dict[str, Any] | None = Field(None, json_schema_extra={"maxProperties": 0})  # not supported yet
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
+
+    @model_validator(mode="after")
+    def _one_environment(self) -> SessionOptionsIn:
+        if self.profileId and self.environmentId and self.profileId != self.environmentId:
+            raise ValueError("profileId and environmentId name the same thing: send one (or the same id in both)")
+        return self
+
+    @property
+    def environment_id(self) -> str | None:
+        return self.environmentId or self.profileId or None
 
 
 class StartSessionIn(SessionOptionsIn, NestedTaskIn):

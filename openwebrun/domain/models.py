@@ -159,6 +159,7 @@ class StoredFile:
     source: str | None = None  # the URL a task downloaded it from
     task_id: str | None = None
     created_at: datetime = field(default_factory=utcnow)
+    environment_id: str | None = None  # kept in this environment
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.loop import Agent
+from openwebrun.browser import profile_state
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
@@ -25,7 +26,7 @@ from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
-from openwebrun.runtime.live_session import LiveSession, RunningTask
+from openwebrun.runtime.live_session import LiveSession, ProfileBinding, RunningTask
 from openwebrun.runtime.live_view import LiveView, ViewEnded
 from openwebrun.runtime.task_runner import run_task
 from openwebrun.runtime.webrtc import WhepPeers
@@ -102,14 +103,18 @@ class SessionRuntime:
     def free_slots(self) -> int:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
-    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> None:
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
+                           profile: ProfileBinding | None = None) -> None:
+        """A live session in a fresh context; with `profile`, started from its state and saved back at the end."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
         try:
-            context = await self.pool.new_context()
+            start_state = profile.state if profile else None
+            context = await self.pool.new_context(**profile_state.context_options(start_state))
             context.set_default_navigation_timeout(self.navigation_timeout_ms)
             try:
+                await profile_state.restore_session_storage(context, start_state)
                 await context.new_page()  # ready means a tab is open
             except BaseException:
                 await self.pool.release(context)
@@ -117,7 +122,7 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
-            live = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            live = LiveSession(session_id, account_id, context, env, expires_in_ms, profile=profile)
             live.view = LiveView(session_id, env, self.hub, lambda: self._state(live),
                                  max_fps=self.view.max_fps, quality=self.view.quality)
             self._sessions[session_id] = live
@@ -136,6 +141,11 @@ class SessionRuntime:
         """The account of a live session; None when it is unknown or has ended."""
         live = self._live(session_id)
         return live.account_id if live else None
+
+    def ending(self, session_id: str) -> bool:
+        """The session is closing, or will close at once (its task ended with terminateOnCompletion), or is gone."""
+        live = self._sessions.get(session_id)
+        return live is None or live.closing or live.closing_soon
 
     def touch(self, session_id: str) -> bool:
         """Someone is active on the session (e.g. a socket connected): its idle timer starts over."""
@@ -177,6 +187,8 @@ class SessionRuntime:
             await self.view.whep.end_session(session_id)
             if live.view is not None:
                 await live.view.close()
+            if live.profile is not None:
+                await self._save_profile(live, live.profile)
             live.env.close()
             await self.pool.release(live.context)
         finally:
@@ -222,6 +234,18 @@ class SessionRuntime:
                 while (frame := await view.next_frame(version)) is not None:
                     version = frame.version
                     yield await view.jpeg(frame)
+
+    async def _save_profile(self, live: LiveSession, profile: ProfileBinding) -> None:
+        """Hand the session's browser state to its environment (None when it cannot be read)."""
+        state = None
+        try:
+            state = await profile_state.capture(live.context, profile.state)
+        except Exception as exc:  # a crashed browser: the environment keeps what it had
+            log.warning("session %s: browser state not saved: %s", live.id, exc)
+        try:
+            await profile.save(state)
+        except Exception:
+            log.exception("session %s: could not save the browser state", live.id)
 
     # --- the door ----------------------------------------------------------------
     async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:
@@ -379,6 +403,7 @@ class SessionRuntime:
         if live.closing:
             return
         if running.task.spec.terminate_on_completion:
+            live.closing_soon = True
             self._spawn(self.close_session(live.id, "task_completed"))
         elif live.queue:
             self._start(live, live.queue.popleft())

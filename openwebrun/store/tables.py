@@ -133,6 +133,29 @@ class FileRow(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: uploaded; else the download URL
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    environment_id: Mapped[str | None] = mapped_column(ID, ForeignKey("environments.id", ondelete="CASCADE"),
+                                                       nullable=True, index=True)  # a file kept in an environment
+
+
+class EnvironmentRow(Base):
+    """An environment (profile): a browser state in the blob store under `state_sha256`, plus files."""
+
+    __tablename__ = "environments"
+    __table_args__ = (Index("ix_environments_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    state_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    blob_size: Mapped[int] = mapped_column(BigInteger)
+    blob_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    usage_count: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[str | None] = mapped_column(ID, nullable=True)  # the live session holding it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WebhookDeliveryRow(Base):

@@ -21,7 +21,7 @@ def _refuse_unsupported(options: SessionOptionsIn) -> None:
     """Session features that this server does not provide yet are refused, never ignored."""
     if options.mode != "default":
         raise ApiError(400, f"Unsupported mode {options.mode!r}: only 'default' exists.", "VALIDATION_ERROR")
-    for name in ("profileId", "environmentId", "policyId"):
+    for name in ("policyId",):
         value = getattr(options, name)
         if value:
             raise ApiError(404, f"Unknown {name} {value!r}.", "NOT_FOUND")
@@ -36,7 +36,8 @@ async def start_session(body: StartSessionIn, who: Account = Depends(limited_cre
     spec = initial.to_spec()
     if initial.text is None:  # an idle session; the task fields it came with are still checked
         await svc.tasks.check_spec(who, spec)
-    session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn)
+    session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn,
+                                             environment_id=body.environment_id)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return session_body(session, task, svc.links, who.balance)
@@ -45,7 +46,7 @@ async def start_session(body: StartSessionIn, who: Account = Depends(limited_cre
 @router.post("/run-task", responses=answers(TaskStarted, 401, 402, 403, 404, 429, 503))
 async def run_task(body: RunTaskIn, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
     _refuse_unsupported(body)
-    _session, task = await svc.sessions.run_task(who, body.to_spec())
+    _session, task = await svc.sessions.run_task(who, body.to_spec(), environment_id=body.environment_id)
     task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return task_body(task, svc.links, start_call=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories.accounts import AccountRepository
+from openwebrun.store.repositories.environments import EnvironmentRepository
 from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
 from openwebrun.store.repositories.sessions import SessionRepository
@@ -25,9 +26,11 @@ class Store:
         self.files = FileRepository(db)
         self.webhooks = WebhookRepository(db)
         self.usage = UsageRepository(db)
+        self.environments = EnvironmentRepository(db)
 
 
 __all__ = [
-    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
-    "StepRepository", "Store", "TaskNotFound", "TaskRepository", "UsageRepository", "WebhookRepository",
+    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "EnvironmentRepository", "FileRepository",
+    "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository", "UsageRepository",
+    "WebhookRepository",
 ]
