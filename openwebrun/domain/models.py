@@ -43,7 +43,7 @@ class Account:
     created_at: datetime = field(default_factory=utcnow)
     balance: float | None = None  # USD; None: unlimited (the bootstrap admin account)
     session_limit: int | None = None  # live sessions at once; None: only the server's limit
-    scopes: frozenset[str] = frozenset({"admin"})  # what the key this request came with may do
+    scopes: frozenset[str] = field(default=frozenset({"admin"}), compare=False)  # of the key the request came with
 
 
 SCOPES = ("admin", "task:create", "read")  # admin may do everything

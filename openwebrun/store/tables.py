@@ -61,7 +61,7 @@ class ApiKeyRow(Base):
     revoked: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    scopes: Mapped[str] = mapped_column(String(100), default="admin")  # comma-separated
+    scopes: Mapped[str] = mapped_column(String(100), server_default="admin")  # comma-separated
 
 
 class SessionRow(Base):
