@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openwebrun.domain.pricing import DEFAULT_PRICES
+from openwebrun.domain.proxies import PoolFileError, parse_pool
 
 
 class SettingsError(Exception):
@@ -62,6 +63,20 @@ class Settings(BaseSettings):
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
+    proxy_pool: Path | None = None  # file of `COUNTRY URL` lines: the proxies of `source: "WebRun"`
+
+    @field_validator("proxy_pool")
+    @classmethod
+    def _pool(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return v
+        try:
+            parse_pool(v.read_text())
+        except OSError as exc:
+            raise ValueError(f"cannot read the proxy pool file {v}: {exc.strerror or exc}") from None
+        except PoolFileError as exc:
+            raise ValueError(f"{v}: {exc}") from None
+        return v
 
     @field_validator("llm_mode")
     @classmethod

@@ -256,6 +256,11 @@ class BrowserEnv:
         if self.lane is not None:
             self.lane.avoid = self.avoid_domains
 
+    @property
+    def proxied_bytes(self) -> int:
+        """Bytes this context carried through the session's proxy so far (0 without one)."""
+        return self.lane.proxied_bytes if self.lane is not None else 0
+
     def avoided(self, url: str) -> str | None:
         """The avoided domain covering `url`'s host, or None."""
         try:

@@ -28,6 +28,7 @@ from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
+from openwebrun.services.proxies import ProxyService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        proxies = ProxyService.from_file(settings.proxy_pool)  # a bad pool file stops the start, naming the line
         await upgrade(settings.database_url)
         db = Database(settings.database_url)
         store = Store(db)
@@ -91,7 +93,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         tasks = TaskService(store, runtime, files, recorder, webhooks)
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks)
+                                      files=files, hub=hub, links=links, webhooks=webhooks, proxies=proxies)
         bridge.attach(app.state.services)
         try:
             await pool.start()

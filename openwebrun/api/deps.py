@@ -12,6 +12,7 @@ from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
+from openwebrun.services.proxies import ProxyService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.services.webhooks import WebhookService
@@ -29,6 +30,7 @@ class Services:
     hub: EventHub
     links: Links
     webhooks: WebhookService
+    proxies: ProxyService
 
 
 def services(request: Request) -> Services:

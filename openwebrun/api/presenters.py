@@ -19,6 +19,7 @@ def usage_body(usage: Usage) -> dict[str, Any]:
         "prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens, "completion_time": time_s, "cost": cost,
         "inputTokens": usage.input_tokens, "outputTokens": usage.output_tokens, "computeTime": time_s,
+        "proxyBytes": usage.proxy_bytes,
     }
 
 

@@ -29,6 +29,7 @@ class UsageBody(Doc):
     inputTokens: int
     outputTokens: int
     computeTime: float
+    proxyBytes: int = Field(description="bytes carried through the session's proxy while the task ran")
 
 
 class TaskFile(Doc):

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     Strict,
     StrictStr,
     field_validator,
@@ -208,11 +209,59 @@ def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn:
     return TaskConfigIn.model_construct(**fields)
 
 
+def _port(value: Any) -> Any:
+    """The reference sends the port as a string ("8080"); a number is taken too."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return _whole(value)
+
+
+ProxyPort = Annotated[int, Field(ge=1, le=65535), BeforeValidator(_port), Strict()]
+
+
+class ProxyIn(Wire):
+    """A session's proxy: the caller's own (custom) or one of the server's pool by country (WebRun)."""
+
+    source: Literal["custom", "WebRun"]
+    type: Literal["http", "socks"] | None = None
+    host: Annotated[StrictStr, Field(min_length=1, max_length=253)] | None = None
+    port: ProxyPort | None = None
+    username: Annotated[StrictStr, Field(max_length=255)] | None = None
+    password: Annotated[SecretStr, Field(max_length=255)] | None = None  # never shown, logged or stored
+    country: Annotated[StrictStr, Field(pattern="^([A-Za-z]{2}|random)$")] | None = None
+    level: Literal["chrome", "system"] = "chrome"
+
+    @model_validator(mode="after")
+    def _fields_of_source(self) -> ProxyIn:
+        if self.source == "custom":
+            missing = [name for name in ("type", "host", "port") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"proxy.{missing[0]} is required for a custom proxy")
+            assert self.host is not None
+            if domain_problem(self.host) and not _is_ip(self.host):
+                raise ValueError("proxy.host must be a host name or an IP address")
+            if self.password is not None and self.username is None:
+                raise ValueError("proxy.username is required with proxy.password")
+        elif self.country is None:
+            raise ValueError('proxy.country is required for a WebRun proxy (an ISO country code such as "US", or "random")')
+        return self
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class SessionOptionsIn(Wire):
+    """The session's own fields, beside its first task."""
+
     profileId: str | None = None
     environmentId: str | None = None
     policyId: str | None = None
-    proxy: dict[str, Any] | None = Field(None, json_schema_extra={"maxProperties": 0})  # not supported yet
+    proxy: ProxyIn | None = None
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
 
 

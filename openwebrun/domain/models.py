@@ -100,6 +100,7 @@ class Usage:
     output_tokens: int = 0
     compute_time: float = 0.0
     cost: float = 0.0
+    proxy_bytes: int = 0  # bytes carried through the session's proxy while the task ran (both directions)
 
     @property
     def total_tokens(self) -> int:

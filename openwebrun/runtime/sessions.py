@@ -19,6 +19,7 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
 from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
@@ -85,12 +86,15 @@ class SessionRuntime:
     def free_slots(self) -> int:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
-    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> None:
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
+                           proxy: ProxyChoice | None = None) -> None:
+        """A session with a tab open; with `proxy`, its traffic goes out through it (checked first:
+        upstream.ProxyFailure when it cannot be used)."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
         try:
-            context = await self.pool.new_context()
+            context = await self.pool.new_context(proxy)
             context.set_default_navigation_timeout(self.navigation_timeout_ms)
             try:
                 await context.new_page()  # ready means a tab is open

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from openwebrun.browser.pool import BrowserUnavailable
+from openwebrun.browser.upstream import ProxyFailure
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Session, Task, TaskSpec
+from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime, session_not_found
 from openwebrun.services.recorder import StoreRecorder
@@ -22,13 +24,15 @@ class SessionService:
         self.recorder = recorder
         self.default_expires_ms = default_expires_ms
 
-    async def start(self, account: Account, initial: TaskSpec | None = None,
-                    expires_in_ms: int | None = None) -> tuple[Session, Task | None]:
+    async def start(self, account: Account, initial: TaskSpec | None = None, expires_in_ms: int | None = None, *,
+                    proxy: ProxyChoice | None = None) -> tuple[Session, Task | None]:
         if initial is not None:
             await self.tasks.check_spec(account, initial)
         session = Session(id=new_id(), account_id=account.id, expires_in_ms=expires_in_ms or self.default_expires_ms)
         try:
-            await self.runtime.open_session(session.id, account.id, session.expires_in_ms)
+            await self.runtime.open_session(session.id, account.id, session.expires_in_ms, proxy=proxy)
+        except ProxyFailure as exc:
+            raise Refused("PROXY_ERROR", f"The session's proxy cannot be used: {exc}.") from None
         except CapacityExceeded:
             raise Refused("NO_AVAILABLE_INSTANCES", "No available instances") from None
         except BrowserUnavailable as exc:
@@ -65,8 +69,9 @@ class SessionService:
     async def terminate(self, account: Account, session_id: str) -> None:
         await self.command(account, session_id, cmd.Terminate())
 
-    async def run_task(self, account: Account, spec: TaskSpec) -> tuple[Session, Task]:
+    async def run_task(self, account: Account, spec: TaskSpec, *,
+                       proxy: ProxyChoice | None = None) -> tuple[Session, Task]:
         spec.terminate_on_completion = True
-        session, task = await self.start(account, spec)
+        session, task = await self.start(account, spec, proxy=proxy)
         assert task is not None
         return session, task
