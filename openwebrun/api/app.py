@@ -16,6 +16,7 @@ from openwebrun.api.guard import RequestGuard
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
 from openwebrun.api.routes import files as files_routes
+from openwebrun.api.routes import policies as policy_routes
 from openwebrun.api.routes import start, task
 from openwebrun.api.socket import SocketBridge
 from openwebrun.browser.launch import find_chromium
@@ -28,6 +29,7 @@ from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
+from openwebrun.services.policies import PolicyService
 from openwebrun.services.proxies import ProxyService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
@@ -93,7 +95,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         tasks = TaskService(store, runtime, files, recorder, webhooks)
         sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks, proxies=proxies)
+                                      files=files, hub=hub, links=links, webhooks=webhooks, proxies=proxies,
+                                      policies=PolicyService(store))
         bridge.attach(app.state.services)
         try:
             await pool.start()
@@ -118,6 +121,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.include_router(policy_routes.router)
     app.mount("/socket.io", bridge.asgi_app())  # socketURL: Socket.IO at the default path
     return app
 

@@ -12,6 +12,7 @@ from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
+from openwebrun.services.policies import PolicyService
 from openwebrun.services.proxies import ProxyService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
@@ -31,6 +32,7 @@ class Services:
     links: Links
     webhooks: WebhookService
     proxies: ProxyService
+    policies: PolicyService
 
 
 def services(request: Request) -> Services:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
+from openwebrun.domain.policies import AuditEntry, Policy, policy_document
 from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery
 from openwebrun.services.links import Links
 
@@ -96,6 +97,7 @@ def guardrail_data(task: Task) -> dict[str, Any]:
     data = {"type": "human_input_needed", "value": task.guardrail or ""}
     if task.guardrail_reason:
         data["reason"] = task.guardrail_reason
+    data.update(task.guardrail_details)
     return data
 
 
@@ -142,3 +144,14 @@ def delivery_body(d: WebhookDelivery) -> dict[str, Any]:
 
 def error_body(message: str, code: str) -> dict[str, Any]:
     return {"success": False, "error": message, "code": code}
+
+
+def policy_body(policy: Policy) -> dict[str, Any]:
+    return {"id": policy.id, **policy_document(policy), "createdAt": _iso(policy.created_at),
+            "updatedAt": _iso(policy.updated_at)}
+
+
+def audit_body(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": entry.id, "at": _iso(entry.at), "policyId": entry.policy_id, "sessionId": entry.session_id,
+            "taskId": entry.task_id, "category": entry.category, "action": entry.action, "ruleId": entry.rule_id,
+            "decision": entry.decision, "humanResponse": entry.human_response, "layer": entry.layer}

@@ -349,3 +349,49 @@ class GuardrailMessage(Wire):
     @property
     def answer(self) -> str:
         return (self.prompt if self.prompt is not None else self.taskDetails) or ""
+
+
+Permission = Literal["allow", "block", "guardrail"]
+RuleId = Annotated[StrictStr, Field(pattern="^[A-Za-z0-9_.:-]{1,64}$")]
+
+
+class DomainEntryIn(Wire):
+    id: RuleId | None = None
+    pattern: Annotated[StrictStr, Field(min_length=1, max_length=255,
+                                        description="example.com, *.example.com (subdomains) or *example.com (suffix)")]
+    action: Permission | None = Field(None, description="block or guardrail; on an allowlist also allow (the default)")
+
+
+class DomainRulesIn(Wire):
+    mode: Literal["allow_all", "allowlist", "blocklist"] = "allow_all"
+    entries: list[DomainEntryIn] = Field(default_factory=list, max_length=1000)
+
+
+class ActionRuleIn(Wire):
+    id: RuleId | None = None
+    category: Annotated[StrictStr, Field(description="navigation, click, type, file_download, file_upload, form_submit, "
+                                                     "screenshot, shell_command, clipboard, tab_management, scroll, "
+                                                     "mouse_move (or WebRun's labels, e.g. \"Type / Keyboard\")")]
+    permission: Permission
+    urlPattern: Annotated[StrictStr, Field(max_length=2048)] | None = Field(
+        None, description="navigation rules: a glob over the whole URL, e.g. */admin/*")
+    scope: Literal["all", "target", "page", "All", "Target", "Page"] | None = None
+    matchType: Literal["keyword", "regex", "detector", "Keyword", "Regex", "Detector"] | None = None
+    match: Annotated[StrictStr, Field(max_length=2000)] | None = Field(
+        None, description="the keyword, the regular expression, or a detector: card_number, iban, us_ssn, email, "
+                          "phone, api_key")
+
+
+class PolicyIn(Wire):
+    """An automation policy (docs/policies.md)."""
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=255, pattern=NON_BLANK_PATTERN)]
+    description: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    status: Literal["active", "draft"] = "active"
+    llmRole: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    domainRules: DomainRulesIn | None = None
+    actionRules: list[ActionRuleIn] = Field(default_factory=list, max_length=500)
+    defaultAction: Permission = "allow"
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

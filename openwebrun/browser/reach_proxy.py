@@ -53,6 +53,7 @@ class Lane:
 
     def __init__(self, upstream: Upstream | None = None) -> None:
         self.avoid: tuple[str, ...] = ()
+        self.judge: Callable[[str], str | None] | None = None  # the session's policy: why a host is refused
         self.upstream = upstream
         self.proxied_bytes = 0  # both directions, through the upstream
         self.port = 0
@@ -133,6 +134,10 @@ class ReachProxy:
         if domain := avoided(host, lane.avoid):
             log.info("blocked a browser connection to %s:%s (avoidDomains: %s)", host, port, domain)
             await _answer(writer, 403, f"{host} is blocked by the task's avoidDomains ({domain})")
+            return
+        if lane.judge is not None and (why := lane.judge(host)):
+            log.info("blocked a browser connection to %s:%s (policy)", host, port)
+            await _answer(writer, 403, f"{host} is {why}")
             return
         try:
             if lane.upstream is not None:

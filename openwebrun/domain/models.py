@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openwebrun.domain.policies import Policy
 
 
 def utcnow() -> datetime:
@@ -77,6 +80,7 @@ class TaskSpec:
     files: list[str] = field(default_factory=list)
     webhook: dict | None = None
     secrets: list[SecretEntry] = field(default_factory=list)
+    policy: Policy | None = None  # the session's automation policy (not stored with the task)
 
     def public_dict(self) -> dict:
         """Everything storable: secrets are left out."""
@@ -169,7 +173,8 @@ class Task:
     error: str | None = None
     error_code: str | None = None
     guardrail: str | None = None  # the question the agent asked a person, while it waits
-    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other
+    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other, policy
+    guardrail_details: dict[str, str] = field(default_factory=dict)  # policyId, ruleId of a policy guardrail
     created_at: datetime = field(default_factory=utcnow)
     completed_at: datetime | None = None
 

@@ -19,6 +19,7 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
 from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
@@ -87,9 +88,9 @@ class SessionRuntime:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
     async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
-                           proxy: ProxyChoice | None = None) -> None:
+                           proxy: ProxyChoice | None = None, policy: Policy | None = None) -> None:
         """A session with a tab open; with `proxy`, its traffic goes out through it (checked first:
-        upstream.ProxyFailure when it cannot be used)."""
+        upstream.ProxyFailure when it cannot be used); with `policy`, every task is held to it."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
@@ -104,6 +105,7 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
+            env.set_policy(policy)
             self._sessions[session_id] = LiveSession(session_id, account_id, context, env, expires_in_ms)
         finally:
             self._opening -= 1
@@ -241,14 +243,15 @@ class SessionRuntime:
         self._start(live, running)
         return cmd.CommandOutcome(task_id=task.id)
 
-    def _on_question(self, task_id: str) -> Callable[[str | None, str], None]:
+    def _on_question(self, task_id: str) -> Callable[[str | None, str, dict[str, str]], None]:
         """The task waits for a person (question) or goes on (None): its status follows."""
-        def asked(question: str | None, reason: str) -> None:
+        def asked(question: str | None, reason: str, details: dict[str, str]) -> None:
             running = self._tasks.get(task_id)
             if running is None or running.ending:
                 return
             running.task.guardrail = question
             running.task.guardrail_reason = reason or None
+            running.task.guardrail_details = details
             if question is None:
                 running.task.status = TaskStatus.RUNNING
                 running.attention.clear()
@@ -264,6 +267,7 @@ class SessionRuntime:
         live.env.set_files(running.files)
         live.env.add_secrets(task.spec.secrets)  # the session keeps the union of its tasks' secrets
         live.env.set_avoid_domains(task.spec.avoid_domains)
+        task.spec.policy = live.env.policy  # the session's policy holds for each of its tasks
         live.current = running
         self._tasks[task.id] = running
         running.job = asyncio.create_task(

@@ -7,6 +7,7 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Session, Task, TaskSpec
+from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime, session_not_found
@@ -25,12 +26,12 @@ class SessionService:
         self.default_expires_ms = default_expires_ms
 
     async def start(self, account: Account, initial: TaskSpec | None = None, expires_in_ms: int | None = None, *,
-                    proxy: ProxyChoice | None = None) -> tuple[Session, Task | None]:
+                    proxy: ProxyChoice | None = None, policy: Policy | None = None) -> tuple[Session, Task | None]:
         if initial is not None:
             await self.tasks.check_spec(account, initial)
         session = Session(id=new_id(), account_id=account.id, expires_in_ms=expires_in_ms or self.default_expires_ms)
         try:
-            await self.runtime.open_session(session.id, account.id, session.expires_in_ms, proxy=proxy)
+            await self.runtime.open_session(session.id, account.id, session.expires_in_ms, proxy=proxy, policy=policy)
         except ProxyFailure as exc:
             raise Refused("PROXY_ERROR", f"The session's proxy cannot be used: {exc}.") from None
         except CapacityExceeded:
@@ -70,8 +71,8 @@ class SessionService:
         await self.command(account, session_id, cmd.Terminate())
 
     async def run_task(self, account: Account, spec: TaskSpec, *,
-                       proxy: ProxyChoice | None = None) -> tuple[Session, Task]:
+                       proxy: ProxyChoice | None = None, policy: Policy | None = None) -> tuple[Session, Task]:
         spec.terminate_on_completion = True
-        session, task = await self.start(account, spec, proxy=proxy)
+        session, task = await self.start(account, spec, proxy=proxy, policy=policy)
         assert task is not None
         return session, task

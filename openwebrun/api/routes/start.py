@@ -47,8 +47,9 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
     spec = initial.to_spec()
     if initial.text is None:  # an idle session; the task fields it came with are still checked
         await svc.tasks.check_spec(who, spec)
+    policy = await svc.policies.for_session(who, body.policyId) if body.policyId else None
     session, task = await svc.sessions.start(who, spec if initial.text is not None else None, body.expiresIn,
-                                             proxy=_proxy(svc, body))
+                                             proxy=_proxy(svc, body), policy=policy)
     if task is not None:
         task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return session_body(session, task, svc.links)
@@ -57,7 +58,8 @@ async def start_session(body: StartSessionIn, who: Account = Depends(account), s
 @router.post("/run-task", responses=answers(TaskStarted, 400, 401, 403, 404, 503))
 async def run_task(body: RunTaskIn, who: Account = Depends(account), svc: Services = Depends(services)):
     _refuse_unsupported(body)
-    _session, task = await svc.sessions.run_task(who, body.to_spec(), proxy=_proxy(svc, body))
+    policy = await svc.policies.for_session(who, body.policyId) if body.policyId else None
+    _session, task = await svc.sessions.run_task(who, body.to_spec(), proxy=_proxy(svc, body), policy=policy)
     task = await svc.tasks.wait(task, svc.settings.wait_window_s)
     return task_body(task, svc.links, start_call=True)
 

@@ -5,6 +5,7 @@ from openwebrun.store.db import Database
 from openwebrun.store.repositories.accounts import AccountRepository
 from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
+from openwebrun.store.repositories.policies import PolicyRepository
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
@@ -23,9 +24,10 @@ class Store:
         self.steps = StepRepository(db)
         self.files = FileRepository(db)
         self.webhooks = WebhookRepository(db)
+        self.policies = PolicyRepository(db)
 
 
 __all__ = [
-    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
+    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "PolicyRepository", "SessionRepository",
     "StepRepository", "Store", "TaskNotFound", "TaskRepository", "WebhookRepository",
 ]

@@ -1,0 +1,69 @@
+"""/policies: automation policies (list, create, read, replace, delete), the templates, the audit trail."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from openwebrun.api.deps import Services, account, services
+from openwebrun.api.presenters import audit_body, policy_body
+from openwebrun.api.responses import (
+    AuditTrail,
+    PolicyAnswer,
+    PolicyDeleted,
+    PolicyList,
+    PolicyTemplates,
+    answers,
+)
+from openwebrun.api.schemas import PolicyIn
+from openwebrun.domain.models import Account
+
+router = APIRouter(prefix="/policies", tags=["policies"])
+PolicyId = Annotated[str, Path(max_length=64)]
+
+
+@router.get("", responses=answers(PolicyList, 401, 403))
+async def list_policies(who: Account = Depends(account), svc: Services = Depends(services)):
+    return {"success": True, "policies": [policy_body(p) for p in await svc.policies.all_of(who)]}
+
+
+@router.post("", responses=answers(PolicyAnswer, 401, 403, 409))
+async def create_policy(body: PolicyIn, who: Account = Depends(account), svc: Services = Depends(services)):
+    policy = await svc.policies.create(who, body.document())
+    return {"success": True, "policy": policy_body(policy)}
+
+
+@router.get("/templates", responses=answers(PolicyTemplates, 401, 403))
+async def templates(_who: Account = Depends(account), svc: Services = Depends(services)):
+    """WebRun's four templates as policy documents: POST one (edited) to /policies to use it."""
+    return {"success": True, "templates": svc.policies.templates()}
+
+
+@router.get("/{policy_id}", responses=answers(PolicyAnswer, 401, 403, 404))
+async def read_policy(policy_id: PolicyId, who: Account = Depends(account), svc: Services = Depends(services)):
+    return {"success": True, "policy": policy_body(await svc.policies.get(who, policy_id))}
+
+
+@router.put("/{policy_id}", responses=answers(PolicyAnswer, 401, 403, 404))
+async def replace_policy(policy_id: PolicyId, body: PolicyIn, who: Account = Depends(account),
+                         svc: Services = Depends(services)):
+    """Replace the whole policy; sessions already running keep the version they started with."""
+    return {"success": True, "policy": policy_body(await svc.policies.replace(who, policy_id, body.document()))}
+
+
+@router.delete("/{policy_id}", responses=answers(PolicyDeleted, 401, 403, 404))
+async def delete_policy(policy_id: PolicyId, who: Account = Depends(account), svc: Services = Depends(services)):
+    """Delete the policy; its audit trail stays readable."""
+    await svc.policies.delete(who, policy_id)
+    return {"success": True, "id": policy_id}
+
+
+@router.get("/{policy_id}/audit", responses=answers(AuditTrail, 401, 403))
+async def audit(policy_id: PolicyId, who: Account = Depends(account), svc: Services = Depends(services),
+                sessionId: Annotated[str | None, Query(max_length=64)] = None,
+                since: Annotated[datetime | None, Query(description="ISO 8601 time, inclusive")] = None,
+                until: Annotated[datetime | None, Query(description="ISO 8601 time, inclusive")] = None):
+    """Every decision the policy made (allow, block, guardrail and the person's answer), oldest first."""
+    entries = await svc.policies.audit(who, policy_id, session_id=sessionId, since=since, until=until)
+    return {"success": True, "policyId": policy_id, "entries": [audit_body(e) for e in entries]}
