@@ -176,6 +176,20 @@ def test_a_bad_pool_file_stops_the_server_naming_the_line(tmp_path):
     assert "OPENWEBRUN_PROXY_POOL" in done_.stderr and "line 2" in done_.stderr, done_.stderr
 
 
+def test_webrtc_reveals_no_address(api, llm, site, socks_upstream):
+    """Proxied-only WebRTC: the page gathers no ICE candidate at all (none with a local address)."""
+    port, log = socks_upstream
+    tag = script(llm, [done("ok")])
+    start = api.post("/start/run-task", json={
+        "proxy": _custom("socks", port, "bob", SOCKS_PASSWORD),
+        "taskDetails": f"visit {tag}", "startingPoint": f"http://rtc.test:{_port(site)}/webrtc.html"})
+    assert start.status_code == 200, start.text
+    report = site.wait_report("webrtc")
+    assert report["candidates"] == [] and report["sdpCandidates"] == [], report
+    log.wait_for(f"rtc.test:{_port(site)}")
+    poll_until_finished(api, start.json()["sessionId"], start.json()["taskId"])
+
+
 def test_passwords_are_in_no_log_and_not_stored(server):
     """Run last in this module: every proxy above has been used by this server."""
     log = server.log()
@@ -185,3 +199,4 @@ def test_passwords_are_in_no_log_and_not_stored(server):
         for path in server.data_dir.rglob("*"):
             if path.is_file():
                 assert password.encode() not in path.read_bytes(), path
+
