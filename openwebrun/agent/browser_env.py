@@ -65,6 +65,8 @@ class BrowserEnv:
         self.policy: Policy | None = None  # the session's automation policy (set_policy)
         self.approved_hosts: set[str] = set()  # guardrail domains a person approved in this session
         self.on_policy_refusal: Callable[[str, Decision], None] | None = None  # the running task's audit
+        self.download_gate: Callable[[str, str], str | None] | None = None  # why a download is refused, or None
+        self.notes: list[str] = []  # what the model should hear next step (a refused download)
         self.secret_book = SecretBook()  # the session's secrets (memory only, dropped at close)
         self.downloads_dir = Path(downloads_dir)
         self.files: dict[str, Path] = {}
@@ -164,6 +166,13 @@ class BrowserEnv:
     async def _save(self, download: Download) -> None:
         self.downloads_dir.mkdir(parents=True, exist_ok=True)
         name = Path(self.mask(download.suggested_filename or "download")).name or "download"
+        if self.download_gate is not None and (why := self.download_gate(download.url, name)):
+            self.notes.append(f"The download of {name} was stopped and not kept: {why}")
+            try:
+                await asyncio.wait_for(download.cancel(), CALL_S)
+            except Exception as exc:  # already finished or the page is gone: it is not saved either way
+                log.debug("download cancel failed: %s", exc)
+            return
         target = self.downloads_dir / name
         n = 1
         while target.exists():
@@ -288,6 +297,10 @@ class BrowserEnv:
             return (f"held by policy {self.policy.name!r} ({decision.reason}): it needs a person's approval; "
                     "open it with the navigate action to ask for it")
         return f"blocked by policy {self.policy.name!r} ({decision.reason})"
+
+    def take_notes(self) -> list[str]:
+        notes, self.notes = self.notes, []
+        return notes
 
     @property
     def proxied_bytes(self) -> int:

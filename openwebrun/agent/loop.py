@@ -101,6 +101,7 @@ class Agent:
             logged = len(env.visited_urls)
             results = await env.execute(actions, self._around(env, number, mark, gate), {"ask_human": self._ask_human})
             _note_blocked(results, [u.url for u in env.visited_urls[logged:] if u.blocked])
+            notes.extend(env.take_notes())
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
             url = env.page.url if env.page is not None and not env.page.is_closed() else state.url

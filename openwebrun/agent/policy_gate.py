@@ -47,10 +47,13 @@ class PolicyGate:
         self._network_seen: set[str] = set()
         self._screenshots: bool | None = None
         env.on_policy_refusal = self._network_refusal
+        env.download_gate = self._download
 
     def close(self) -> None:
         if self.env.on_policy_refusal == self._network_refusal:
             self.env.on_policy_refusal = None
+        if self.env.download_gate == self._download:
+            self.env.download_gate = None
 
     # --- actions ----------------------------------------------------------------------
     async def check(self, action: Any) -> ActionResult | None:
@@ -165,6 +168,18 @@ class PolicyGate:
             self._screenshots = decision.decision == "allow"
             self._audit(attempt, decision)
         return self._screenshots
+
+    def _download(self, url: str, filename: str) -> str | None:
+        """Why a download that started is stopped, or None to keep it. Chromium starts a download at
+        once, so it cannot wait for a person: a guardrail rule stops it like a block."""
+        page = self.env.last_state.text if self.env.last_state is not None else ""
+        attempt = Attempt(("file_download",), f"download {filename} from {url}", f"{url}\n{filename}", page)
+        decision = evaluate(self.policy, attempt)
+        self._audit(attempt, decision)
+        if decision.decision == "allow":
+            return None
+        held = " (a download cannot wait for approval, so it is stopped)" if decision.decision == "guardrail" else ""
+        return f"blocked by policy {self.policy.name!r} (rule {decision.rule_id}: {decision.reason}){held}"
 
     def _network_refusal(self, host: str, decision: Decision) -> None:
         """A connection the lane refused by the domain rules (a click's navigation, a redirect, a

@@ -199,3 +199,19 @@ def test_an_agent_that_keeps_trying_fails_policy_blocked(api, llm, neighbour):
     assert [e["decision"] for e in entries if e["ruleId"] == "no-admin"] == ["block"] * 3
     assert all(e["layer"] == "agent" for e in entries)
     assert api.get(f"/policies/{policy['id']}/audit", params={"since": "2999-01-01T00:00:00Z"}).json()["entries"] == []
+
+
+def test_a_blocked_download_is_not_kept_and_the_agent_is_told(api, llm, neighbour):
+    policy = create(api, actionRules=[{"id": "no-csv", "category": "file_download", "permission": "block",
+                                       "scope": "target", "matchType": "keyword", "match": ".csv"}])
+    tag = script(llm, [act({"action": "click", "index": {"$find": "Download the report"}}, goal="download"),
+                       done("downloaded")])
+    body = api.post("/start/run-task", json={"policyId": policy["id"], "taskDetails": f"get {tag}",
+                                             "startingPoint": f"{neighbour.url}/download.html"}).json()
+    body = poll_until_finished(api, body["sessionId"], body["taskId"])
+    assert body["status"] == "completed", body
+    assert body["data"]["files"] == []
+    told = json.dumps(llm.requests_for(tag.split(":", 1)[1])[1])
+    assert "The download of report.csv was stopped and not kept: blocked by policy 'test policy' (rule no-csv" in told
+    entries = audit(api, policy["id"], body["sessionId"])
+    assert ("file_download", "block", "no-csv") in [(e["category"], e["decision"], e["ruleId"]) for e in entries]
