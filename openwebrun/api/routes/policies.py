@@ -1,12 +1,13 @@
 """/policies: automation policies (list, create, read, replace, delete), the templates, the audit trail."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from openwebrun.api.deps import Services, account, services
+from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import audit_body, policy_body
 from openwebrun.api.responses import (
     AuditTrail,
@@ -21,6 +22,7 @@ from openwebrun.domain.models import Account
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 PolicyId = Annotated[str, Path(max_length=64)]
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:\d{2})?$"
 
 
 @router.get("", responses=answers(PolicyList, 401, 403))
@@ -59,11 +61,22 @@ async def delete_policy(policy_id: PolicyId, who: Account = Depends(account), sv
     return {"success": True, "id": policy_id}
 
 
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 time such as 2026-12-01T05:00:00Z", "VALIDATION_ERROR") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @router.get("/{policy_id}/audit", responses=answers(AuditTrail, 401, 403))
 async def audit(policy_id: PolicyId, who: Account = Depends(account), svc: Services = Depends(services),
                 sessionId: Annotated[str | None, Query(max_length=64)] = None,
-                since: Annotated[datetime | None, Query(description="ISO 8601 time, inclusive")] = None,
-                until: Annotated[datetime | None, Query(description="ISO 8601 time, inclusive")] = None):
+                since: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")] = None,
+                until: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")] = None):
     """Every decision the policy made (allow, block, guardrail and the person's answer), oldest first."""
-    entries = await svc.policies.audit(who, policy_id, session_id=sessionId, since=since, until=until)
+    entries = await svc.policies.audit(who, policy_id, session_id=sessionId, since=_moment(since, "since"),
+                                       until=_moment(until, "until"))
     return {"success": True, "policyId": policy_id, "entries": [audit_body(e) for e in entries]}
