@@ -289,7 +289,7 @@ class AuditEntryBody(Doc):
 
 class AuditTrail(Doc):
     success: Literal[True]
-    policyId: str
+    policyId: str | None
     entries: list[AuditEntryBody]
 
 

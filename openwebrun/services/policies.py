@@ -56,10 +56,10 @@ class PolicyService:
                                                "before attaching it to a session.")
         return policy
 
-    async def audit(self, account: Account, policy_id: str, *, session_id: str | None = None,
+    async def audit(self, account: Account, policy_id: str | None = None, *, session_id: str | None = None,
                     since: datetime | None = None, until: datetime | None = None) -> list[AuditEntry]:
-        """The policy's decisions (it may have been deleted since: the trail stays)."""
-        return await self.store.policies.audit_trail(policy_id, account.id, session_id=session_id,
+        """The account's policy decisions, of one policy or all (deleted policies' entries stay)."""
+        return await self.store.policies.audit_trail(account.id, policy_id=policy_id, session_id=session_id,
                                                      since=since, until=until)
 
     @staticmethod

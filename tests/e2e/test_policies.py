@@ -199,6 +199,12 @@ def test_an_agent_that_keeps_trying_fails_policy_blocked(api, llm, neighbour):
     assert [e["decision"] for e in entries if e["ruleId"] == "no-admin"] == ["block"] * 3
     assert all(e["layer"] == "agent" for e in entries)
     assert api.get(f"/policies/{policy['id']}/audit", params={"since": "2999-01-01T00:00:00Z"}).json()["entries"] == []
+    assert api.get(f"/policies/{policy['id']}/audit", params={"until": "0.5"}).status_code == 400
+    # a deleted policy's trail stays, in the account's trail
+    assert api.delete(f"/policies/{policy['id']}").status_code == 200
+    assert api.get(f"/policies/{policy['id']}/audit").status_code == 404
+    kept = api.get("/policies/audit", params={"policyId": policy["id"], "sessionId": body["sessionId"]}).json()
+    assert kept["entries"] == entries
 
 
 def test_a_blocked_download_is_not_kept_and_the_agent_is_told(api, llm, neighbour):

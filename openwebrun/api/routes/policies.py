@@ -23,6 +23,9 @@ from openwebrun.domain.models import Account
 router = APIRouter(prefix="/policies", tags=["policies"])
 PolicyId = Annotated[str, Path(max_length=64)]
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:\d{2})?$"
+SessionFilter = Annotated[str | None, Query(max_length=64)]
+Since = Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")]
+Until = Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")]
 
 
 @router.get("", responses=answers(PolicyList, 401, 403))
@@ -40,6 +43,16 @@ async def create_policy(body: PolicyIn, who: Account = Depends(account), svc: Se
 async def templates(_who: Account = Depends(account), svc: Services = Depends(services)):
     """WebRun's four templates as policy documents: POST one (edited) to /policies to use it."""
     return {"success": True, "templates": svc.policies.templates()}
+
+
+@router.get("/audit", responses=answers(AuditTrail, 401, 403))
+async def account_audit(who: Account = Depends(account), svc: Services = Depends(services),
+                        policyId: Annotated[str | None, Query(max_length=64)] = None,
+                        sessionId: SessionFilter = None, since: Since = None, until: Until = None):
+    """The decisions of all the account's policies, deleted ones included, oldest first."""
+    entries = await svc.policies.audit(who, policyId, session_id=sessionId, since=_moment(since, "since"),
+                                       until=_moment(until, "until"))
+    return {"success": True, "policyId": policyId, "entries": [audit_body(e) for e in entries]}
 
 
 @router.get("/{policy_id}", responses=answers(PolicyAnswer, 401, 403, 404))
@@ -71,12 +84,11 @@ def _moment(value: str | None, name: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-@router.get("/{policy_id}/audit", responses=answers(AuditTrail, 401, 403))
+@router.get("/{policy_id}/audit", responses=answers(AuditTrail, 401, 403, 404))
 async def audit(policy_id: PolicyId, who: Account = Depends(account), svc: Services = Depends(services),
-                sessionId: Annotated[str | None, Query(max_length=64)] = None,
-                since: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")] = None,
-                until: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time, inclusive")] = None):
+                sessionId: SessionFilter = None, since: Since = None, until: Until = None):
     """Every decision the policy made (allow, block, guardrail and the person's answer), oldest first."""
+    await svc.policies.get(who, policy_id)
     entries = await svc.policies.audit(who, policy_id, session_id=sessionId, since=_moment(since, "since"),
                                        until=_moment(until, "until"))
     return {"success": True, "policyId": policy_id, "entries": [audit_body(e) for e in entries]}

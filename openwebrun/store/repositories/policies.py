@@ -55,12 +55,13 @@ class PolicyRepository(Repository):
                                  category=entry.category, action=entry.action, rule_id=entry.rule_id,
                                  decision=entry.decision, human_response=entry.human_response, layer=entry.layer))
 
-    async def audit_trail(self, policy_id: str, account_id: str, *, session_id: str | None = None,
+    async def audit_trail(self, account_id: str, *, policy_id: str | None = None, session_id: str | None = None,
                           since: datetime | None = None, until: datetime | None = None,
                           limit: int = AUDIT_PAGE) -> list[AuditEntry]:
-        """The policy's decisions, oldest first, narrowed to a session and a time range."""
-        query = select(PolicyAuditRow).where(PolicyAuditRow.policy_id == policy_id,
-                                             PolicyAuditRow.account_id == account_id)
+        """The account's policy decisions, oldest first, narrowed to a policy, a session and a time range."""
+        query = select(PolicyAuditRow).where(PolicyAuditRow.account_id == account_id)
+        if policy_id:
+            query = query.where(PolicyAuditRow.policy_id == policy_id)
         if session_id:
             query = query.where(PolicyAuditRow.session_id == session_id)
         if since is not None:
