@@ -32,14 +32,18 @@ class ApiError(Exception):
         self.code = code
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """The methods of every route whose path matches the request's (one path may have several routes)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _child = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """The methods some route of the request's path takes (one path may have several routes): each
+    method is tried against the app's routes, as the router itself would match it."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def http_status(refused: Refused) -> int:
