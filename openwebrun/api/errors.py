@@ -83,7 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         headers = exc.headers
-        if exc.status_code == 405:  # every route of the path, not only the first one's methods
+        route = request.scope.get("route")
+        if exc.status_code == 405 and request.method not in (getattr(route, "methods", None) or ()):
+            # refused by the router: every route of the path, not only the first one's methods
+            # (a 405 a handler raised itself keeps the Allow it chose)
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=headers)
 
