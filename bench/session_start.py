@@ -6,6 +6,9 @@ Both are measured in this run on this machine, with a warm Chromium on both side
 - Playwright: new_context(viewport 1024x445) + new_page() on an already launched system Chromium,
   then close, N times.
 Prints p50 / p95 of each and the ratio (target: openwebrun p50 within 1.5x of Playwright's).
+Two more openwebrun rows start sessions with a proxy (a loopback SOCKS5 proxy with username and
+password, tests/support/proxies.py): level "chrome" (the proxy is checked, the context gets its own
+lane) and level "system" (also a Chromium process of its own).
 
 Then, sessions on an environment, by the size of its saved state (cookies and localStorage spread
 over several origins, uploaded as an archive once): start-session with `environmentId` (the
@@ -34,6 +37,7 @@ from playwright.async_api import async_playwright  # noqa: E402
 
 from openwebrun.browser.launch import VIEWPORT, find_chromium, launch_chromium  # noqa: E402
 from openwebrun.services.profile_archive import write_archive  # noqa: E402
+from tests.support.proxies import socks5_proxy  # noqa: E402
 from tests.support.servers import ServerProcess  # noqa: E402
 
 
@@ -59,23 +63,12 @@ async def playwright_baseline(runs: int) -> list[float]:
     return times
 
 
-def openwebrun_start(runs: int) -> list[float]:
+def openwebrun_start(runs: int, bodies: dict[str, dict]) -> dict[str, list[float]]:
+    """Start-session latency per kind of body, each measured against the same server."""
     with tempfile.TemporaryDirectory() as tmp:
-        server = ServerProcess(Path(tmp), {"OPENWEBRUN_MODEL": ""}).start()
+        server = ServerProcess(Path(tmp), {"OPENWEBRUN_MODEL": "", "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true"}).start()
         try:
-            times = []
-            with server.client() as client:
-                for i in range(runs + 3):
-                    began = time.perf_counter()
-                    response = client.post("/start/start-session", json={})
-                    elapsed = time.perf_counter() - began
-                    response.raise_for_status()
-                    session_id = response.json()["sessionId"]
-                    client.post("/start/send-message", json={
-                        "sessionId": session_id, "message": {"actionType": "state", "newState": "terminate"}})
-                    if i >= 3:
-                        times.append(elapsed * 1000)
-            return times
+            return {name: _starts(server, runs, body) for name, body in bodies.items()}
         finally:
             server.stop()
 
@@ -175,6 +168,22 @@ def print_environments(runs: int) -> None:
         print(f"{label:18} {size / 1000:7.0f}KB {cell(starts):>15} {cell(pw_starts):>19} {cell(ends):>15} {cell(pw_ends):>16}")
 
 
+def _starts(server: ServerProcess, runs: int, body: dict) -> list[float]:
+    times = []
+    with server.client() as client:
+        for i in range(runs + 3):
+            began = time.perf_counter()
+            response = client.post("/start/start-session", json=body)
+            elapsed = time.perf_counter() - began
+            response.raise_for_status()
+            session_id = response.json()["sessionId"]
+            client.post("/start/send-message", json={
+                "sessionId": session_id, "message": {"actionType": "state", "newState": "terminate"}})
+            if i >= 3:
+                times.append(elapsed * 1000)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=40)
@@ -183,9 +192,16 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_environments:
         print_environments(args.env_runs)
-    ours = openwebrun_start(args.runs)
+    with socks5_proxy("bench", "bench-password") as (port, _log):
+        proxy = {"source": "custom", "type": "socks", "host": "127.0.0.1", "port": str(port),
+                 "username": "bench", "password": "bench-password"}
+        measured = openwebrun_start(args.runs, {
+            "openwebrun start-session (HTTP)": {},
+            "  with a SOCKS5 proxy (chrome)": {"proxy": proxy},
+            "  with a SOCKS5 proxy (system)": {"proxy": {**proxy, "level": "system"}}})
+    ours = measured["openwebrun start-session (HTTP)"]
     theirs = asyncio.run(playwright_baseline(args.runs))
-    rows = [("openwebrun start-session (HTTP)", ours), ("playwright new_context+new_page", theirs)]
+    rows = [*measured.items(), ("playwright new_context+new_page", theirs)]
     print(f"{'what':36} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   runs={args.runs}")
     for name, values in rows:
         print(f"{name:36} {percentile(values, 50):8.1f} {percentile(values, 95):8.1f} {statistics.mean(values):8.1f}")

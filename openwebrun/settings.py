@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openwebrun.domain.pricing import DEFAULT_PRICES
+from openwebrun.domain.proxies import PoolFileError, parse_pool
 
 
 class SettingsError(Exception):
@@ -105,6 +106,21 @@ class Settings(BaseSettings):
     @property
     def webrtc_host_address_list(self) -> list[str]:
         return [a.strip() for a in self.webrtc_host_addresses.split(",") if a.strip()]
+
+    proxy_pool: Path | None = None  # file of `COUNTRY URL` lines: the proxies of `source: "WebRun"`
+
+    @field_validator("proxy_pool")
+    @classmethod
+    def _pool(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return v
+        try:
+            parse_pool(v.read_text())
+        except OSError as exc:
+            raise ValueError(f"cannot read the proxy pool file {v}: {exc.strerror or exc}") from None
+        except PoolFileError as exc:
+            raise ValueError(f"{v}: {exc}") from None
+        return v
 
     @field_validator("llm_mode")
     @classmethod

@@ -22,6 +22,7 @@ from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_fo
 from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
+from openwebrun.api.routes import policies as policy_routes
 from openwebrun.api.socket import SocketBridge
 from openwebrun.api.view_socket import router as view_socket_router
 from openwebrun.browser.launch import find_chromium
@@ -38,6 +39,8 @@ from openwebrun.services.billing import BillingService
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
+from openwebrun.services.policies import PolicyService
+from openwebrun.services.proxies import ProxyService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
@@ -66,6 +69,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        proxies = ProxyService.from_file(settings.proxy_pool)  # a bad pool file stops the start, naming the line
         await upgrade(settings.database_url)
         db = Database(settings.database_url)
         store = Store(db)
@@ -116,7 +120,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
                                       files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
                                       environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S),
-                                      limiter=RateLimiter(storage_for(settings.redis_url)))
+                                      limiter=RateLimiter(storage_for(settings.redis_url)), proxies=proxies,
+                                      policies=PolicyService(store))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
         try:
@@ -148,6 +153,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(files_routes.router)
     app.include_router(environment_routes.environments)
     app.include_router(environment_routes.profiles)
+    app.include_router(policy_routes.router)
     app.include_router(live_view.router)
     app.include_router(view_socket_router)
     app.mount("/mcp", McpGateway(mcp, lambda: app.state.services))  # MCP (docs/mcp.md)

@@ -18,6 +18,8 @@ from openwebrun.services.auth import AuthService
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links
+from openwebrun.services.policies import PolicyService
+from openwebrun.services.proxies import ProxyService
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
 from openwebrun.services.webhooks import WebhookService
@@ -38,6 +40,8 @@ class Services:
     limiter: RateLimiter
     environments: EnvironmentService
     environment_links: Links  # signed archive links, one hour
+    proxies: ProxyService
+    policies: PolicyService
 
 
 def services(request: Request) -> Services:

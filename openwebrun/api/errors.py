@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from openwebrun.api.presenters import error_body
 from openwebrun.domain.errors import Kind, Refused
@@ -31,6 +32,20 @@ class ApiError(Exception):
         self.message = message
         self.code = code
         self.headers = headers or {}
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the request's path takes (one path may have several routes): each
+    method is tried against the app's routes, as the router itself would match it."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def http_status(refused: Refused) -> int:
@@ -67,9 +82,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(validation_message(exc.errors()), "VALIDATION_ERROR"), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-        return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        route = request.scope.get("route")
+        if exc.status_code == 405 and request.method not in (getattr(route, "methods", None) or ()):
+            # refused by the router: every route of the path, not only the first one's methods
+            # (a 405 a handler raised itself keeps the Allow it chose)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from typing import Any
 
 from openwebrun.domain.environments import Environment
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
+from openwebrun.domain.policies import AuditEntry, Policy, policy_document
 from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery
 from openwebrun.services.links import Links
 
@@ -20,6 +21,7 @@ def usage_body(usage: Usage) -> dict[str, Any]:
         "prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens, "completion_time": time_s, "cost": cost,
         "inputTokens": usage.input_tokens, "outputTokens": usage.output_tokens, "computeTime": time_s,
+        "proxyBytes": usage.proxy_bytes,
     }
 
 
@@ -96,6 +98,7 @@ def guardrail_data(task: Task) -> dict[str, Any]:
     data = {"type": "human_input_needed", "value": task.guardrail or ""}
     if task.guardrail_reason:
         data["reason"] = task.guardrail_reason
+    data.update(task.guardrail_details)
     return data
 
 
@@ -159,3 +162,14 @@ def environment_body(env: Environment) -> dict[str, Any]:
 
 def environment_file_body(file: StoredFile) -> dict[str, Any]:
     return {"fileId": file.id, "originalName": file.original_name, "size": file.size, "createdAt": _iso(file.created_at)}
+
+
+def policy_body(policy: Policy) -> dict[str, Any]:
+    return {"id": policy.id, **policy_document(policy), "createdAt": _iso(policy.created_at),
+            "updatedAt": _iso(policy.updated_at)}
+
+
+def audit_body(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": entry.id, "at": _iso(entry.at), "policyId": entry.policy_id, "sessionId": entry.session_id,
+            "taskId": entry.task_id, "category": entry.category, "action": entry.action, "ruleId": entry.rule_id,
+            "decision": entry.decision, "humanResponse": entry.human_response, "layer": entry.layer}

@@ -32,6 +32,7 @@ class UsageBody(Doc):
     inputTokens: int
     outputTokens: int
     computeTime: float
+    proxyBytes: int = Field(description="bytes carried through the session's proxy while the task ran")
 
 
 class TaskFile(Doc):
@@ -268,6 +269,17 @@ class EnvironmentDoc(Doc):
     lastUsedAt: str | None
     usageCount: int
     inUse: bool = Field(description="a live session uses it now (a second one is refused with 409)")
+
+
+class PolicyBody(Doc):
+    id: str
+    name: str
+    description: str
+    status: Literal["active", "draft"]
+    llmRole: str
+    domainRules: dict[str, Any]
+    actionRules: list[dict[str, Any]]
+    defaultAction: Literal["allow", "block", "guardrail"]
     createdAt: str
     updatedAt: str
 
@@ -317,14 +329,56 @@ class DownloadLink(Doc):
     expiresAt: str
 
 
+class PolicyAnswer(Doc):
+    success: Literal[True]
+    policy: PolicyBody
+
+
+class PolicyList(Doc):
+    success: Literal[True]
+    policies: list[PolicyBody]
+
+
+class PolicyTemplates(Doc):
+    success: Literal[True]
+    templates: dict[str, dict[str, Any]] = Field(description="policy documents by template id, to create a policy from")
+
+
+class PolicyDeleted(Doc):
+    success: Literal[True]
+    id: str
+
+
+class AuditEntryBody(Doc):
+    id: str
+    at: str
+    policyId: str
+    sessionId: str
+    taskId: str
+    category: str
+    action: str = Field(description="the attempted action, as shown to a person")
+    ruleId: str | None
+    decision: Literal["allow", "block", "guardrail"]
+    humanResponse: str | None = Field(description="approved, rejected or timed_out for guardrail decisions")
+    layer: Literal["agent", "network"]
+
+
+class AuditTrail(Doc):
+    success: Literal[True]
+    policyId: str | None
+    entries: list[AuditEntryBody]
+
+
 ERROR_STATUSES = {
-    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, NOT_SUPPORTED)",
+    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, PROXY_ERROR, "
+         "INVALID_POLICY, POLICY_NOT_ACTIVE)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
     403: "the key's account is deactivated (ACCOUNT_DEACTIVATED); a download link was altered (BAD_SIGNATURE) "
          "or has expired (LINK_EXPIRED)",
     404: "not found",
     409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION); "
-         "an environment is in use by a live session (ENVIRONMENT_IN_USE) or being uploaded (ENVIRONMENT_BUSY)",
+         "an environment is in use by a live session (ENVIRONMENT_IN_USE) or being uploaded (ENVIRONMENT_BUSY); "
+         "an account's policy limit (POLICY_LIMIT)",
     402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",

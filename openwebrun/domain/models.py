@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openwebrun.domain.policies import Policy
 
 
 def utcnow() -> datetime:
@@ -99,6 +102,7 @@ class TaskSpec:
     files: list[str] = field(default_factory=list)
     webhook: dict | None = None
     secrets: list[SecretEntry] = field(default_factory=list)
+    policy: Policy | None = None  # the session's automation policy (not stored with the task)
 
     def public_dict(self) -> dict:
         """Everything storable: secrets are left out."""
@@ -123,7 +127,7 @@ class Usage:
     compute_time: float = 0.0
     cost: float = 0.0  # everything: tokens, compute time, proxied bytes (pricing.Rates.apply)
     token_cost: float = 0.0  # the LLM's part
-    proxied_bytes: int = 0
+    proxy_bytes: int = 0  # bytes carried through the session's proxy while the task ran (both directions)
 
     @property
     def total_tokens(self) -> int:
@@ -193,7 +197,8 @@ class Task:
     error: str | None = None
     error_code: str | None = None
     guardrail: str | None = None  # the question the agent asked a person, while it waits
-    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other
+    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other, policy
+    guardrail_details: dict[str, str] = field(default_factory=dict)  # policyId, ruleId of a policy guardrail
     created_at: datetime = field(default_factory=utcnow)
     completed_at: datetime | None = None
 

@@ -39,4 +39,4 @@ class Rates:
     def apply(self, usage: Usage) -> None:
         """Set `usage.cost` from its token cost, compute time and proxied bytes."""
         usage.cost = round(usage.token_cost + usage.compute_time / 60 * self.compute_per_minute
-                           + usage.proxied_bytes / 1e9 * self.proxy_per_gb, 6)
+                           + usage.proxy_bytes / 1e9 * self.proxy_per_gb, 6)

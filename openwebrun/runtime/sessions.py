@@ -21,7 +21,9 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
 from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.domain.policies import Policy
 from openwebrun.domain.pricing import Rates
+from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
@@ -104,14 +106,17 @@ class SessionRuntime:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
     async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
-                           profile: ProfileBinding | None = None) -> None:
-        """A live session in a fresh context; with `profile`, started from its state and saved back at the end."""
+                           profile: ProfileBinding | None = None, proxy: ProxyChoice | None = None,
+                           policy: Policy | None = None) -> None:
+        """A live session in a fresh context with a tab open; with `profile`, started from its state and
+        saved back at the end; with `proxy`, its traffic goes out through it (checked first:
+        upstream.ProxyFailure when it cannot be used); with `policy`, every task is held to it."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
         try:
             start_state = profile.state if profile else None
-            context = await self.pool.new_context(**profile_state.context_options(start_state))
+            context = await self.pool.new_context(proxy, **profile_state.context_options(start_state))
             context.set_default_navigation_timeout(self.navigation_timeout_ms)
             try:
                 await profile_state.restore_session_storage(context, start_state)
@@ -122,6 +127,7 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
+            env.set_policy(policy)
             live = LiveSession(session_id, account_id, context, env, expires_in_ms, profile=profile)
             live.view = LiveView(session_id, env, self.hub, lambda: self._state(live),
                                  max_fps=self.view.max_fps, quality=self.view.quality)
@@ -327,14 +333,15 @@ class SessionRuntime:
         self._start(live, running)
         return cmd.CommandOutcome(task_id=task.id)
 
-    def _on_question(self, task_id: str) -> Callable[[str | None, str], None]:
+    def _on_question(self, task_id: str) -> Callable[[str | None, str, dict[str, str]], None]:
         """The task waits for a person (question) or goes on (None): its status follows."""
-        def asked(question: str | None, reason: str) -> None:
+        def asked(question: str | None, reason: str, details: dict[str, str]) -> None:
             running = self._tasks.get(task_id)
             if running is None or running.ending:
                 return
             running.task.guardrail = question
             running.task.guardrail_reason = reason or None
+            running.task.guardrail_details = details
             if question is None:
                 running.task.status = TaskStatus.RUNNING
                 running.attention.clear()
@@ -350,6 +357,7 @@ class SessionRuntime:
         live.env.set_files(running.files)
         live.env.add_secrets(task.spec.secrets)  # the session keeps the union of its tasks' secrets
         live.env.set_avoid_domains(task.spec.avoid_domains)
+        task.spec.policy = live.env.policy  # the session's policy holds for each of its tasks
         live.current = running
         self._tasks[task.id] = running
         running.job = asyncio.create_task(

@@ -27,6 +27,7 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
     task = running.task
     control = running.control
     task.status = TaskStatus.RUNNING
+    bytes_before = live.env.proxied_bytes
     try:
         control.emit(TaskStarted(task_details=task.spec.task_details))
         async with asyncio.timeout(task.spec.max_duration_ms / 1000) as clock:
@@ -52,6 +53,7 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
     finally:
         running.ending = True  # from here on a stop request waits instead of cancelling
         task.usage.compute_time = round(running.elapsed, 3)
+        task.usage.proxy_bytes = live.env.proxied_bytes - bytes_before
         (rates or Rates()).apply(task.usage)
         task.completed_at = utcnow()
         task.guardrail = None

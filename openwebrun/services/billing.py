@@ -87,12 +87,12 @@ class BillingService:
                          input_tokens=usage.input_tokens - before.usage.input_tokens,
                          output_tokens=usage.output_tokens - before.usage.output_tokens,
                          compute_seconds=round(usage.compute_time - before.usage.compute_time, 3),
-                         proxied_bytes=usage.proxied_bytes - before.usage.proxied_bytes,
+                         proxied_bytes=usage.proxy_bytes - before.usage.proxy_bytes,
                          cost=max(delta, 0) / 1_000_000)
         await self.store.usage.add(day)
         before.micros = max(micros, before.micros)
         before.usage = Usage(usage.input_tokens, usage.output_tokens, usage.compute_time, usage.cost,
-                             usage.token_cost, usage.proxied_bytes)
+                             usage.token_cost, usage.proxy_bytes)
         if final:
             self._charged.pop(task.id, None)
         elif balance is not None and balance <= 0 and not before.stopping:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from openwebrun.browser.pool import BrowserUnavailable
+from openwebrun.browser.upstream import ProxyFailure
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Session, Task, TaskSpec
+from openwebrun.domain.policies import Policy
+from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime, session_not_found
 from openwebrun.services.billing import check_funds, check_session_limit
@@ -26,7 +29,8 @@ class SessionService:
         self.default_expires_ms = default_expires_ms
 
     async def start(self, account: Account, initial: TaskSpec | None = None, expires_in_ms: int | None = None,
-                    environment_id: str | None = None) -> tuple[Session, Task | None]:
+                    environment_id: str | None = None, *, proxy: ProxyChoice | None = None,
+                    policy: Policy | None = None) -> tuple[Session, Task | None]:
         """A live session (from the environment's state, saved back when it ends) and its first task."""
         check_session_limit(account, self.runtime)
         if initial is not None:
@@ -36,10 +40,13 @@ class SessionService:
         profile = await self.environments.bind(account, environment_id, session.id, self.runtime.ending) \
             if environment_id else None
         try:
-            await self.runtime.open_session(session.id, account.id, session.expires_in_ms, profile=profile)
+            await self.runtime.open_session(session.id, account.id, session.expires_in_ms, profile=profile,
+                                            proxy=proxy, policy=policy)
         except BaseException as exc:
             if environment_id:
                 await self.environments.release(environment_id, session.id)
+            if isinstance(exc, ProxyFailure):
+                raise Refused("PROXY_ERROR", f"The session's proxy cannot be used: {exc}.") from None
             if isinstance(exc, CapacityExceeded):
                 raise Refused("NO_AVAILABLE_INSTANCES", "No available instances") from None
             if isinstance(exc, BrowserUnavailable):
@@ -78,9 +85,9 @@ class SessionService:
     async def terminate(self, account: Account, session_id: str) -> None:
         await self.command(account, session_id, cmd.Terminate())
 
-    async def run_task(self, account: Account, spec: TaskSpec,
-                       environment_id: str | None = None) -> tuple[Session, Task]:
+    async def run_task(self, account: Account, spec: TaskSpec, environment_id: str | None = None, *,
+                       proxy: ProxyChoice | None = None, policy: Policy | None = None) -> tuple[Session, Task]:
         spec.terminate_on_completion = True
-        session, task = await self.start(account, spec, environment_id=environment_id)
+        session, task = await self.start(account, spec, environment_id=environment_id, proxy=proxy, policy=policy)
         assert task is not None
         return session, task

@@ -89,6 +89,7 @@ class TaskRow(Base):
     output_tokens: Mapped[int] = mapped_column(Integer)
     compute_time: Mapped[float] = mapped_column(Float)
     cost: Mapped[float] = mapped_column(Float)
+    proxy_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     result_message: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: no result
     result_data: Mapped[Any] = mapped_column(json_type(), nullable=True)
     result_files: Mapped[list | None] = mapped_column(json_type(), nullable=True)
@@ -181,3 +182,37 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PolicyRow(Base):
+    """An automation policy; its rules are one JSON document (domain.policies.policy_to_dict)."""
+
+    __tablename__ = "policies"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PolicyAuditRow(Base):
+    """One policy decision (allow, block, guardrail) on one attempted action; never changed after."""
+
+    __tablename__ = "policy_audit"
+    __table_args__ = (Index("ix_policy_audit_policy_id_at", "policy_id", "at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(ID)  # kept after the policy is deleted: the trail stays
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(ID, index=True)
+    task_id: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(Text)  # the attempted action, as shown to a person
+    rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    human_response: Mapped[str | None] = mapped_column(String(16), nullable=True)  # approved, rejected
+    layer: Mapped[str] = mapped_column(String(16))  # agent (before the action) or network (the proxy lane)

@@ -11,7 +11,7 @@ from tests.e2e.conftest import act, done, script, send_task, terminate
 from tests.support.socket_client import SessionSocket, SocketRefused, StalledSocket
 
 USAGE_KEYS = {"prompt_tokens", "completion_tokens", "total_tokens", "completion_time", "cost",
-              "inputTokens", "outputTokens", "computeTime"}
+              "inputTokens", "outputTokens", "computeTime", "proxyBytes"}
 
 
 def open_session(api, **body) -> dict:

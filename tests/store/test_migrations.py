@@ -11,7 +11,8 @@ from openwebrun.store import migrate
 from openwebrun.store.db import Database
 from openwebrun.store.tables import Base
 
-TABLES = {"accounts", "api_keys", "sessions", "tasks", "task_steps", "files", "environments", "usage_daily"}
+TABLES = {"accounts", "api_keys", "sessions", "tasks", "task_steps", "files", "environments", "usage_daily",
+          "policies", "policy_audit"}
 
 
 async def _table_names(db: Database) -> set[str]:

@@ -19,8 +19,9 @@ Handler = Callable[["BrowserEnv", dict[str, Any]], Awaitable[ActionResult]]
 
 HANDLERS: dict[str, Handler] = {**element_actions.HANDLERS, **page_actions.HANDLERS, **pointer_actions.HANDLERS,
                                 **tab_actions.HANDLERS}
-# Around each action: a context manager that yields False when the batch must stop before it.
-Around = Callable[[dict[str, Any]], AbstractAsyncContextManager[bool]]
+# Around each action: a context manager that yields False when the batch must stop before it, or
+# an ActionResult that stands for the action, which then does not run (a policy refused it).
+Around = Callable[[dict[str, Any]], AbstractAsyncContextManager[bool | ActionResult]]
 # Actions that always leave a different page (or tab) behind.
 CHANGES_PAGE = {"navigate", "go_back", "open_tab", "switch_tab", "close_tab", "dialog"}
 # Actions allowed while a JS dialog blocks the active tab.
@@ -43,6 +44,9 @@ async def run_batch(env: BrowserEnv, actions: list[dict], around: Around | None 
             done = await run_one(env, actions[i], pause, handlers)
         else:
             async with around(actions[i]) as go:
+                if isinstance(go, ActionResult):
+                    results.append(go)
+                    break
                 if not go:
                     break
                 done = await run_one(env, actions[i], pause, handlers)

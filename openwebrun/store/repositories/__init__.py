@@ -6,6 +6,7 @@ from openwebrun.store.repositories.accounts import AccountRepository
 from openwebrun.store.repositories.environments import EnvironmentRepository
 from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
+from openwebrun.store.repositories.policies import PolicyRepository
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
@@ -27,10 +28,11 @@ class Store:
         self.webhooks = WebhookRepository(db)
         self.usage = UsageRepository(db)
         self.environments = EnvironmentRepository(db)
+        self.policies = PolicyRepository(db)
 
 
 __all__ = [
     "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "EnvironmentRepository", "FileRepository",
-    "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository", "UsageRepository",
-    "WebhookRepository",
+    "PolicyRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository",
+    "UsageRepository", "WebhookRepository",
 ]
