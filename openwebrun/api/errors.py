@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from openwebrun.api.presenters import error_body
 from openwebrun.domain.errors import Kind, Refused
@@ -34,18 +33,18 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """The methods some route of the request's path takes (one path may have several routes): each
-    method is tried against the app's routes, as the router itself would match it."""
-    allowed = []
-    for method in METHODS:
-        scope = {**request.scope, "method": method}
-        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
-            allowed.append(method)
-    return allowed
+def allowed_methods(request: Request, route: Any) -> list[str] | None:
+    """The methods of the path the router matched (`route`'s path template), as the OpenAPI
+    document lists them: one path may have several routes (GET and POST /policies). None when
+    the path is not in the document."""
+    path = getattr(route, "path_format", None)
+    item = request.app.openapi().get("paths", {}).get(path) if path else None
+    if not isinstance(item, dict):
+        return None
+    return [m for m in METHODS if m.lower() in item]
 
 
 def http_status(refused: Refused) -> int:
@@ -89,7 +88,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405 and request.method not in (getattr(route, "methods", None) or ()):
             # refused by the router: every route of the path, not only the first one's methods
             # (a 405 a handler raised itself keeps the Allow it chose)
-            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+            allowed = allowed_methods(request, route)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
