@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bench.miniwob_policies.state import Element, Missing, State, click, key, need, scroll_in
+from bench.miniwob_policies.state import Element, Missing, State, click, key, need, quoted, scroll_in, type_
 
 WINS = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
 
@@ -191,11 +191,24 @@ def scroll_text_2(text: str, memory: dict) -> list[dict]:
 
 
 def sign_agreement(text: str, memory: dict) -> list[dict]:
+    """'Click the cancel button.' or 'Scroll to the bottom of the textarea, enter the name "X" then
+    press "Agree"': the name field and Agree stay disabled until the agreement is read to its end."""
     s = State(text)
-    ins = s.instruction().lower()
-    if "cancel" in ins:
+    ins = s.instruction()
+    if ins.startswith("Click the cancel button"):
         return [click(s.one("button", "Cancel"))]
-    raise Missing(f"an instruction this policy understands: {ins!r}")
+    if not ins.startswith("Scroll to the bottom"):
+        raise Missing(f"an instruction this policy understands: {ins!r}")
+    name, button = quoted(ins)[:2]
+    field = s.one("input", what="name field")
+    if "disabled" in field.body:
+        at_end = any(" 0 px below" in f or "already at the bottom" in f for f in memory.get("feedback", []))
+        if at_end or memory.get("scrolls", 0) >= 10:
+            raise Missing("an enabled name field after scrolling the agreement to its end")
+        memory["scrolls"] = memory.get("scrolls", 0) + 1  # the scroll's message says how much is left
+        memory["repeat"] = True  # the same state again: the text area's value shows its start only
+        return [scroll_in(s.one("textarea"), pages=10)]
+    return [type_(field, name), click(s.one("button", button))]
 
 
 def text_editor(text: str, memory: dict) -> list[dict]:
