@@ -17,6 +17,7 @@
     if (!el) return "gone";
     const where = reach(el, el.getBoundingClientRect());
     if (where === "hidden") return "hidden";
+    if (where === "scrolled away") return "scrolled out of a scroll area";
     const tag = el.tagName;
     const own = sig.listener || el.hasAttribute("onclick") || el.hasAttribute("tabindex");
     const above = numberedAbove(el);

@@ -9,7 +9,10 @@ a POLICY sees `state.text` from BrowserEnv.observe() and returns agent actions, 
 The episode time limit is raised to --episode-s (each observe/act round trip of a full agent costs
 more than a scripted click), and a task counts as solved when its raw reward is 1.
 
-Usage: python bench/miniwob.py [--tasks a,b,c] [--seeds 5] [--steps 12] [--json out.json] [--show]
+With --vision the environment takes the vision-only actions (click_at) and each policy finds
+memory["vision"] set, as a model with vision on would; the report says which mode ran.
+
+Usage: python bench/miniwob.py [--tasks a,b,c] [--seeds 5] [--steps 12] [--vision] [--json out.json] [--show]
 """
 from __future__ import annotations
 
@@ -134,7 +137,7 @@ async def run_episode(env: BrowserEnv, url: str, task: str, seed: int, args) -> 
             break
         await asyncio.sleep(0.05)
     policy = POLICIES[task]
-    memory: dict = {"feedback": []}  # what the model would also have: the results of its last actions
+    memory: dict = {"feedback": [], "vision": args.vision}  # what the model also has: its last actions' results
     began = time.monotonic()
     seen: dict[tuple[str, str], int] = {}
     last_error = ""
@@ -208,9 +211,10 @@ async def run(args) -> list[Episode]:
                 for task in tasks:
                     context = await browser.new_context(viewport=dict(VIEWPORT))
                     env = BrowserEnv(context, downloads_dir=Path(tmp), reach=Reach(allow_private=True))  # loopback
+                    env.vision = args.vision
                     try:
                         await context.new_page()
-                        for seed in range(args.seeds):
+                        for seed in range(args.seed_from, args.seed_from + args.seeds):
                             ep = await run_episode(env, f"{base}/miniwob/{task}.html", task, seed, args)
                             episodes.append(ep)
                             mark = "ok " if ep.solved else "FAIL"
@@ -224,7 +228,7 @@ async def run(args) -> list[Episode]:
     return episodes
 
 
-def report(episodes: list[Episode]) -> str:
+def report(episodes: list[Episode], vision: bool = False) -> str:
     by_task: dict[str, list[Episode]] = {}
     for ep in episodes:
         by_task.setdefault(ep.task, []).append(ep)
@@ -235,7 +239,8 @@ def report(episodes: list[Episode]) -> str:
     total = sum(e.solved for e in episodes)
     rate = total / max(len(episodes), 1)
     out.append("-" * 47)
-    out.append(f"{len(by_task)} tasks, {total}/{len(episodes)} episodes solved = {rate:.1%}"
+    out.append(f"{'vision' if vision else 'text-only'}: "
+               f"{len(by_task)} tasks, {total}/{len(episodes)} episodes solved = {rate:.1%}"
                f"   (target {TARGET:.0%}: {'met' if rate >= TARGET else 'NOT met'})")
     failures = [e for e in episodes if not e.solved]
     if failures:
@@ -251,14 +256,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="", help="comma-separated task names (default: every task with a policy)")
     parser.add_argument("--seeds", type=int, default=5, help="episodes per task, seeds 0..N-1")
+    parser.add_argument("--seed-from", type=int, default=0, help="first seed (split a long run in parts)")
     parser.add_argument("--steps", type=int, default=25, help="observe/act rounds per episode")
     parser.add_argument("--episode-s", type=float, default=60.0, help="episode time limit (raised from the task's)")
     parser.add_argument("--json", type=Path, help="write every episode as JSON here")
     parser.add_argument("--show", action="store_true", help="print every page state and action")
+    parser.add_argument("--vision", action="store_true", help="offer the vision-only actions (click_at)")
     args = parser.parse_args()
     began = time.monotonic()
     episodes = asyncio.run(run(args))
-    print(report(episodes))
+    print(report(episodes, args.vision))
     print(f"\nwall time {time.monotonic() - began:.0f} s")
     if args.json:
         args.json.write_text(json.dumps([asdict(e) for e in episodes], indent=1))

@@ -9,7 +9,11 @@ For each page and side: o200k_base tokens of the page state as the model reads i
 elements exposed (numbered), capture time (median of --repeat captures). Nothing is asserted:
 figures are printed side by side. See bench/README.md for how elements are counted.
 
+With --baseline REF the page state of openwebrun's serializer at git revision REF is taken too, on
+the same loaded page right after the current one: the before/after of a serializer change in one run.
+
 Usage: python bench/page_state.py [--quick] [--only WORD...] [--repeat 3] [--json out.json] [--dump DIR]
+       [--baseline REF]
 (set-up once: bash bench/peers/setup.sh)
 """
 from __future__ import annotations
@@ -35,6 +39,7 @@ import tokens  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from openwebrun.agent.browser_env import BrowserEnv  # noqa: E402
+from openwebrun.agent.dom import capture as capture_module  # noqa: E402
 from openwebrun.browser.launch import VIEWPORT, find_chromium, launch_args, launch_chromium  # noqa: E402
 from tests.support.servers import static_site  # noqa: E402
 
@@ -125,6 +130,28 @@ async def timed(call) -> tuple[float, object]:
     return (time.perf_counter() - began) * 1000, result
 
 
+def baseline_serializer(ref: str) -> str:
+    """serializer.js as it was at git revision `ref`."""
+    done = subprocess.run(["git", "show", f"{ref}:openwebrun/agent/dom/serializer.js"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot read the serializer at {ref!r}: {done.stderr.strip()}")
+    return done.stdout
+
+
+async def observe_with(env: BrowserEnv, serializer: str):
+    """One observation made with another serializer source (the capture code is the same)."""
+    current = capture_module.script
+    capture_module.script = lambda name: serializer if name == "serializer" else current(name)  # type: ignore[assignment]
+    try:
+        return await asyncio.wait_for(env.observe(), 60)
+    finally:
+        capture_module.script = current  # type: ignore[assignment]
+
+
+BASELINE: dict[str, str] = {}  # "ref" and "source" when --baseline is given
+
+
 async def measure_ours(urls: list[str], repeat: int, peer: dict[str, dict]) -> dict[str, dict]:
     """openwebrun's page state and Playwright's aria snapshot of each URL, in one tab; `peer` (browser-use's
     rows, measured first) tells which of its numbered elements to explain."""
@@ -187,6 +214,13 @@ async def measure_page(page, env: BrowserEnv, url: str, repeat: int, theirs: lis
     for _ in range(repeat):
         ms, aria = await timed(page.locator("body").aria_snapshot(timeout=30000))
         aria_times.append(ms)
+    before, before_ms = None, []
+    if BASELINE:  # alternated with the current serializer, so that both see the same load
+        for _ in range(repeat):
+            before = await observe_with(env, BASELINE["source"])
+            before_ms.append(before.capture_ms)
+            state = await asyncio.wait_for(env.observe(), 60)  # the current serializer's numbers again, for the overlap
+            captures.append(state.capture_ms)
     await asyncio.wait_for(page.evaluate(TAG_ELEMENTS), 10)  # after the timed captures
     numbered = await asyncio.wait_for(page.evaluate(OURS_NUMBERED), 10)
     mine = {bench_id for bench_id, _tag in numbered}
@@ -200,6 +234,8 @@ async def measure_page(page, env: BrowserEnv, url: str, repeat: int, theirs: lis
                  "actionable": actionable},
         "aria": {"text": aria, "elements": len(ARIA_INTERACTIVE.findall(aria)),
                  "capture_ms": statistics.median(aria_times)},
+        "before": None if before is None else {"text": before.text, "elements": before.element_count,
+                                                "capture_ms": statistics.median(before_ms)},
     }
 
 
@@ -264,6 +300,10 @@ def report(paths: list[str], urls: list[str], ours: dict, peer: dict, peer_versi
             "actionable": side["ours"]["actionable"],
             "texts": {"openwebrun": side["ours"]["text"], "browser-use": bu["text"], "aria": side["aria"]["text"]},
         })
+        if side.get("before"):
+            row.update({"base_tokens": tokens.count(side["before"]["text"]), "base_elements": side["before"]["elements"],
+                        "base_ms": side["before"]["capture_ms"]})
+            row["texts"]["openwebrun-" + BASELINE["ref"]] = side["before"]["text"]
         rows.append(row)
 
     head = (f"{'page':<34}{'set':<8}| {'owr tok':>8}{'el':>5}{'ms':>7} | {'b-u tok':>8}{'el':>5}{'band':>5}{'ms':>7}"
@@ -334,6 +374,16 @@ def summarize(name: str, rows: list[dict]) -> None:
         print(f"    not numbered by {side}: {sum(missed.values())} ({tags(missed)})")
     print(f"  capture time openwebrun/browser-use: median {ratio(med('ours_ms'), med('bu_ms'))}, "
           f"total {ratio(total('ours_ms'), total('bu_ms'))}, median per page {per_page_ms:.2f}x   (target <= 0.3x)")
+    based = [r for r in rows if "base_tokens" in r]
+    if based:
+        before, after = sum(r["base_tokens"] for r in based), sum(r["ours_tokens"] for r in based)
+        change = 100 * (after - before) / max(before, 1)
+        print(f"  openwebrun at {BASELINE['ref']} -> now, same pages in this run: tokens {before} -> {after} "
+              f"({change:+.1f} %; target within 10 %), numbered {sum(r['base_elements'] for r in based)} -> "
+              f"{sum(r['ours_elements'] for r in based)}, capture ms median {median([r['base_ms'] for r in based]):.1f} -> "
+              f"{median([r['ours_ms'] for r in based]):.1f}")
+        moved = sorted(based, key=lambda r: abs(r["ours_tokens"] - r["base_tokens"]), reverse=True)[:8]
+        print("    largest changes: " + ", ".join(f"{r['page']} {r['base_tokens']}->{r['ours_tokens']}" for r in moved))
 
 
 def percent(part: float, whole: float) -> str:
@@ -359,7 +409,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="captures per page and side; the median is shown")
     parser.add_argument("--json", type=Path, help="write per-page figures here")
     parser.add_argument("--dump", type=Path, help="write every page state text under this folder")
+    parser.add_argument("--baseline", metavar="REF", help="also measure openwebrun's serializer at this git revision")
     args = parser.parse_args()
+    if args.baseline:
+        BASELINE.update(ref=args.baseline, source=baseline_serializer(args.baseline))
     tokens.encoder()  # fail early, before any browser starts, when the rank file is missing
     began = time.perf_counter()
     paths = page_paths(args.quick, args.only)

@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, run, mcp, keys, db upgrade, doctor."""
+"""The `openwebrun` command: serve, run, mcp, keys, accounts, usage, db upgrade, doctor, env import-chrome."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,8 @@ import asyncio
 import logging
 import sys
 
+from openwebrun import cli_accounts
+from openwebrun.domain.models import DEFAULT_SCOPES, SCOPES
 from openwebrun.settings import Settings, SettingsError, load_settings
 
 
@@ -57,14 +59,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
         if account is None:
             print(f"no account {args.account}", file=sys.stderr)
             return 1
-        key, plaintext = await store.keys.create(account.id, args.name or "")
-        print(f"created key {key.id} ({key.prefix}…) for account {account.id}; shown once:\n{plaintext}")
+        key, plaintext = await store.keys.create(account.id, args.name or "", scopes=args.scope or DEFAULT_SCOPES)
+        print(f"created key {key.id} ({key.prefix}…, {','.join(key.scopes)}) for account {account.id}; "
+              f"shown once:\n{plaintext}")
         return 0
 
     async def listing(store):
         for key in await store.keys.list():
             state = "revoked" if key.revoked else "active"
-            print(f"{key.id}  {key.prefix}…  {state:8}  account={key.account_id}  {key.name}")
+            print(f"{key.id}  {key.prefix}…  {state:8}  {','.join(key.scopes):20}  account={key.account_id}  {key.name}")
         return 0
 
     async def revoke(store):
@@ -138,6 +141,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store_work(args: argparse.Namespace) -> int:
+    """accounts and usage: a piece of work on the store."""
+    return asyncio.run(_with_store(_settings(args), args.work(args)))
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from openwebrun.mcp_stdio import serve_stdio
 
@@ -158,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
     create.add_argument("--name", default="")
+    create.add_argument("--scope", action="append", choices=SCOPES,
+                        help="what the key may do (repeatable; default: task:create and read; admin: everything)")
     owner = create.add_mutually_exclusive_group()
     owner.add_argument("--account", help="account id (default: the admin account)")
     owner.add_argument("--new-account", metavar="NAME", help="create a new account with this name for the key")
@@ -184,12 +194,68 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-duration", type=int, default=300_000, metavar="MS")
     run.set_defaults(func=cmd_run)
 
+    cli_accounts.add_parsers(sub)
+    for name in ("accounts", "usage"):
+        sub.choices[name].set_defaults(func=cmd_store_work)
+
     mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (for desktop MCP clients)")
     mcp.set_defaults(func=cmd_mcp)
+
+    env = sub.add_parser("env", help="environments (browser profiles)")
+    env_sub = env.add_subparsers(dest="env_command", required=True)
+    chrome = env_sub.add_parser("import-chrome", help="build an environment archive (.tar.gz) from a Chromium profile")
+    chrome.add_argument("profile_dir", metavar="PROFILE_DIR", help="the profile folder, e.g. ~/.config/chromium/Default")
+    chrome.add_argument("-o", "--output", default="profile.tar.gz", help="the archive to write (default: profile.tar.gz)")
+    chrome.add_argument("--file", action="append", metavar="PATH", help="a file to keep in the environment (repeatable)")
+    env.set_defaults(func=cmd_env)
 
     doctor = sub.add_parser("doctor", help="check Chromium, database and LLM configuration")
     doctor.set_defaults(func=cmd_doctor)
     return parser
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """env import-chrome: build an environment archive from a Chromium profile folder."""
+    from pathlib import Path
+
+    from openwebrun.browser.chrome_import import (
+        ImportRefused,
+        check_cookies,
+        cookie_file,
+        count_cookies,
+        profile_folder,
+        read_profile,
+    )
+    from openwebrun.browser.launch import find_chromium
+    from openwebrun.services.profile_archive import write_archive
+
+    out = Path(args.output)
+    files = [Path(f) for f in args.file or []]
+    try:
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise ImportRefused(f"no such file: {', '.join(missing)}")
+        profile = profile_folder(Path(args.profile_dir).expanduser())
+        cookies = cookie_file(profile)
+        count = count_cookies(cookies) if cookies else None
+        if cookies and count:
+            check_cookies(count, cookies)
+        imported = asyncio.run(read_profile(profile, find_chromium(load_settings().chromium_path)))
+    except ImportRefused as exc:
+        print(f"cannot import: {exc}", file=sys.stderr)
+        return 2
+    state = imported.state
+    with open(out, "wb") as target:
+        write_archive(target, state, [(f.name, f) for f in files])
+    stored = sum(1 for o in state["origins"] if o.get("localStorage"))
+    databases = sum(len(o.get("indexedDB") or []) for o in state["origins"])
+    print(f"wrote {out}: {len(state['cookies'])} cookies, localStorage of {stored} origins, "
+          f"{databases} IndexedDB databases, {len(files)} files")
+    if count and len(state["cookies"]) < count.total:
+        print(f"note: {count.total - len(state['cookies'])} of {count.total} stored cookies were not kept "
+              "(expired, or not readable by this Chromium)")
+    print("upload it with: curl -H 'Authorization: Bearer KEY' -F file=@" + str(out) + " BASE/environments/ID/upload")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

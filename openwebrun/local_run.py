@@ -59,9 +59,9 @@ class TerminalControl(AutonomousControl):
         self.stdin = stdin
         self.out = out
 
-    async def ask_human(self, question: str, reason: str) -> str:
+    async def ask_human(self, question: str, reason: str, details: dict[str, str] | None = None) -> str:
         if not self.stdin.isatty():
-            return await super().ask_human(question, reason)
+            return await super().ask_human(question, reason, details)
         print(f"\nthe agent asks ({reason}): {question}\nyour answer: ", end="", file=self.out, flush=True)
         line = await asyncio.to_thread(self.stdin.readline)
         if not line:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from limits import RateLimitItem, parse
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openwebrun.domain.pricing import DEFAULT_PRICES
+from openwebrun.domain.proxies import PoolFileError, parse_pool
 
 
 class SettingsError(Exception):
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    compute_price_per_minute: float = Field(0.02, ge=0)  # USD per minute a task may act (WebRun's price)
+    proxy_price_per_gb: float = Field(4.0, ge=0)  # USD per GB sent through a proxy
 
     chromium_path: str | None = None  # default: found on PATH / well-known places
     headless: bool = True
@@ -62,6 +66,10 @@ class Settings(BaseSettings):
     socket_queue: int = Field(1000, ge=1)  # events held for one Socket.IO client before its oldest are dropped
     signing_key: str | None = None  # signs download links; default: a key made once in data_dir
     download_link_ttl_s: int = Field(3600, ge=1)  # how long a signed download link works
+    max_profile_bytes: int = Field(500 * 1024 * 1024, ge=1024)  # an environment archive, packed and unpacked
+    environment_rate_limit: str = "100/15 minutes"  # per client address, on /environments and /profiles
+    rate_limit: str = "10/minute"  # per account on start-session, send-message, run-task, uploads, chat; "off": none
+    redis_url: str | None = None  # rate limits shared by several server processes (redis://host:6379/0)
     openai_keepalive_s: float = Field(15.0, gt=0)  # SSE comments this often while a streamed chat completion waits
     live_view_max_fps: float = Field(25.0, gt=0, le=60)  # frames per second of the live view, at most
     live_view_quality: int = Field(70, ge=10, le=95)  # JPEG quality of the screencast and of the JPEG stream
@@ -70,6 +78,20 @@ class Settings(BaseSettings):
     webrtc_ice_servers: list[dict[str, Any]] = Field(default_factory=list)
     # local addresses offered as ICE host candidates (comma-separated); default: every interface but loopback
     webrtc_host_addresses: str = ""
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        if v.strip().lower() not in ("", "off", "none"):
+            try:
+                parse(v)
+            except ValueError:
+                raise ValueError('must be like "10/minute" or "100/15 minutes", or "off"') from None
+        return v
+
+    @property
+    def rate_limit_item(self) -> RateLimitItem | None:
+        return None if self.rate_limit.strip().lower() in ("", "off", "none") else parse(self.rate_limit)
 
     @field_validator("webrtc_ice_servers")
     @classmethod
@@ -85,12 +107,37 @@ class Settings(BaseSettings):
     def webrtc_host_address_list(self) -> list[str]:
         return [a.strip() for a in self.webrtc_host_addresses.split(",") if a.strip()]
 
+    proxy_pool: Path | None = None  # file of `COUNTRY URL` lines: the proxies of `source: "WebRun"`
+
+    @field_validator("proxy_pool")
+    @classmethod
+    def _pool(cls, v: Path | None) -> Path | None:
+        if v is None:
+            return v
+        try:
+            parse_pool(v.read_text())
+        except OSError as exc:
+            raise ValueError(f"cannot read the proxy pool file {v}: {exc.strerror or exc}") from None
+        except PoolFileError as exc:
+            raise ValueError(f"{v}: {exc}") from None
+        return v
+
     @field_validator("llm_mode")
     @classmethod
     def _mode(cls, v: str) -> str:
         allowed = {"auto", "json_schema", "tools", "json"}
         if v not in allowed:
             raise ValueError(f"must be one of {sorted(allowed)}")
+        return v
+
+    @field_validator("environment_rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse
+        try:
+            parse(v)
+        except ValueError as exc:
+            raise ValueError(f"must be like '100/15 minutes' ({exc})") from None
         return v
 
     @field_validator("step_screenshots")

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-exec .venv/bin/python -m pytest "$@"
+# Two workers; a module's tests stay together (they share its server), so the run is about twice as fast.
+exec .venv/bin/python -m pytest -n 2 --dist loadscope "$@"

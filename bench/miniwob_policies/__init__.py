@@ -6,6 +6,8 @@ the agent's action set. `memory` is a per-episode dict: the policy's own notes a
 """
 from __future__ import annotations
 
-from bench.miniwob_policies import apps, choices, clicks, drags, email, forms
+from bench.miniwob_policies import apps, choices, clicks, drags, email, feeds, forms, shapes, sight, variants
 
-POLICIES = {**clicks.POLICIES, **drags.POLICIES, **forms.POLICIES, **choices.POLICIES, **email.POLICIES, **apps.POLICIES}
+POLICIES = {**clicks.POLICIES, **drags.POLICIES, **forms.POLICIES, **choices.POLICIES, **email.POLICIES, **apps.POLICIES,
+            **variants.POLICIES, **feeds.POLICIES, **sight.POLICIES,
+            **shapes.POLICIES}

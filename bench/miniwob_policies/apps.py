@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bench.miniwob_policies.state import Missing, State, click, need, quoted, type_
+from bench.miniwob_policies.state import Missing, State, click, need, quoted, scroll_area, scroll_in, type_
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
@@ -44,7 +44,14 @@ def social_media(text: str, memory: dict) -> list[dict]:
     lines = s.lines
     start = next((i for i, l in enumerate(lines) if user in l and not l.startswith("For the user")
                   and "[" not in l.split(user)[0][-6:]), None)
+    item = next((e for e in s.elements if e.label.lower() == f"{action.lower()} {user}"), None)
+    if item is not None and memory.get("opened"):  # the post's open menu, its post line scrolled away
+        return [click(item)]
     if start is None:
+        area = scroll_area(s)
+        if area is not None and memory.get("looked", 0) < 6:
+            memory["looked"] = memory.get("looked", 0) + 1
+            return [scroll_in(area, pages=0.8)]
         raise Missing(f"a post by {user}")
     block = []
     for line in lines[start + 1:]:
@@ -52,6 +59,10 @@ def social_media(text: str, memory: dict) -> list[dict]:
             break
         block.append(line)
     inside = [e for e in s.elements if any(line.strip().startswith(f"[{e.index}] ") for line in block)]
+    area = scroll_area(s)
+    if not inside and area is not None and memory.get("looked", 0) < 6:  # its buttons are below the edge
+        memory["looked"] = memory.get("looked", 0) + 1
+        return [scroll_in(area, pages=0.3)]
     a = action.lower()
     fits = [e for e in inside if e.label.lower() in (a, f"{a} {user}") or e.attrs.get("class", "").lower() == a]
     if fits:
@@ -61,6 +72,9 @@ def social_media(text: str, memory: dict) -> list[dict]:
     if more is not None and not memory.get("opened"):
         memory["opened"] = True
         return [click(more)]
+    if memory.get("opened") and area is not None and memory.get("scrolls", 0) < 3:
+        memory["scrolls"] = memory.get("scrolls", 0) + 1  # the open menu runs past the feed's bottom edge
+        return [scroll_in(area)]
     raise Missing(f"a {action!r} button (or a menu holding it) in the post by {user}: "
                   f"{len(inside)} numbered elements in the post")
 
@@ -144,10 +158,9 @@ def book_flight(text: str, memory: dict) -> list[dict]:
 
 def pick_flight(s: State, goal: str, books, memory: dict) -> list[dict]:
     """Collect every flight (price from its button, duration from the line before it), scrolling the
-    results until no new one shows; then bring the best one into view and book it."""
+    results' area to its end; then bring the best one into view and book it."""
     flights = memory.setdefault("flights", {})
     duration = None
-    before = len(flights)
     for line in s.lines:
         mm = re.fullmatch(r"\s*(\d+)h (\d+)m", line)
         if mm:
@@ -155,18 +168,14 @@ def pick_flight(s: State, goal: str, books, memory: dict) -> list[dict]:
         e = next((b for b in books if line.strip().startswith(f"[{b.index}] ")), None)
         if e is not None:
             price = int(need(re.search(r"\$(\d+)", e.label), "a price on the book button").group(1))
-            if duration is None:  # its details are above the text shown (seen before scrolling)
-                if e.label not in flights:
-                    raise Missing(f"the duration of the flight booked by [{e.index}]")
+            if duration is None:  # its details are above the scroll area's top edge: seen on the next scroll
                 continue
             flights[e.label] = (price, duration)
             duration = None
     key_ = (lambda k: flights[k][0]) if goal == "cheapest" else (lambda k: flights[k][1])
-    if len(flights) > before or not memory.get("scrolled_out"):
-        if len(flights) == before:
-            memory["scrolled_out"] = True
-        else:
-            return [{"action": "scroll", "direction": "down", "pages": 1}]
+    area = scroll_area(s)
+    if area is not None and not memory.get("aimed"):  # the results go on below the area's bottom edge
+        return [scroll_in(area)]
     best = min(flights, key=key_)
     shown = [b for b in books if b.label == best]
     if shown and memory.get("aimed") == best:

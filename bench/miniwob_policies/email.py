@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bench.miniwob_policies.state import Missing, State, click, type_
+from bench.miniwob_policies.state import Missing, State, click, scroll_area, scroll_in, type_
 
 PATTERNS = [  # (instruction pattern, task kind); groups: sender, then the argument
     (r"Find the email by (.+?) and reply to them with the text \"(.*)\"", "reply"),
@@ -61,12 +61,47 @@ def icon(s: State, name: str):
     raise Missing(f"no element named {name!r} (unnamed clickables: {unnamed})")
 
 
+COMMON = {"Look", "Find", "Open", "Send", "Forward", "Please", "Search", "Get", "Go", "Locate", "Reply", "Delete",
+          "Remove", "Mark", "Star", "The", "This", "That", "An", "A", "In", "Make", "Email", "Message", "Pass",
+          "Give", "Could", "Can", "You", "I", "Then", "And", "Will", "Would", "Kindly", "Hey", "Hi"}
+
+
+def read_freely(s: State, ins: str) -> tuple[str, str, str]:
+    """Any other phrasing, read as a person would: the sender is the inbox name the instruction
+    mentions, the verb says what to do, a recipient follows "to", a reply's text is quoted."""
+    to = re.findall(r"\bto ([A-Z][\w-]+)", ins)
+    names = [w for w in re.findall(r"\b([A-Z][a-z]+(?:-[A-Z]?[a-z]+)?)\b", ins)
+             if w not in COMMON and w not in to]
+    if len(set(names)) != 1:
+        raise Missing(f"an instruction this policy understands: {ins!r}")
+    sender = names[0]
+    low = ins.lower()
+    if re.search(r"\b(delete|remove|trash)", low):
+        return "delete", sender, ""
+    if re.search(r"\b(star|important)", low):
+        return "star", sender, ""
+    text = re.search(r'"(.*)"', ins)
+    if text and re.search(r"\b(reply|respond|answer|write)", low):
+        return "reply", sender, text.group(1)
+    if to and re.search(r"\b(forward|send|pass|give)", low):
+        return "forward", sender, to[-1]
+    raise Missing(f"an instruction this policy understands: {ins!r}")
+
+
 def email_inbox(text: str, memory: dict) -> list[dict]:
     s = State(text)
-    kind, sender, arg = parse(s.instruction())
+    try:
+        kind, sender, arg = memory.get("parsed") or parse(s.instruction())
+    except Missing:
+        kind, sender, arg = read_freely(s, " ".join(s.instruction().split()))
+    memory["parsed"] = (kind, sender, arg)
     step = memory.get("step", "open")
     if step == "open":
         items = [e for e in s.elements if e.kind == "clickable" and e.label.startswith(sender + " ")]
+        area = scroll_area(s)
+        if not items and area is not None and memory.get("scrolls", 0) < 8:
+            memory["scrolls"] = memory.get("scrolls", 0) + 1  # further down the inbox's scroll area
+            return [scroll_in(area, pages=0.8)]
         if not items:
             raise Missing(f"an email from {sender} in the inbox list")
         memory["step"] = "act"

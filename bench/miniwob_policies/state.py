@@ -170,3 +170,13 @@ def key(keys: str) -> dict:
 
 def drag(e: Element, onto: Element) -> dict:
     return {"action": "drag", "index": e.index, "to": onto.index}
+
+
+def scroll_area(s: State, direction: str = "below") -> Element | None:
+    """The first scroll area of the state with content hidden on that side ("below", "above")."""
+    return next((e for e in s.elements if e.body.startswith("scroll area:") or "(scroll area:" in e.body
+                 if f"px {direction}" in e.body.split("scroll area:", 1)[1]), None)
+
+
+def scroll_in(e: Element, down: bool = True, pages: float = 0.5) -> dict:
+    return {"action": "scroll", "direction": "down" if down else "up", "pages": pages, "index": e.index}

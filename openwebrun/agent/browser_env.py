@@ -28,6 +28,7 @@ from openwebrun.browser.reach import Reach
 from openwebrun.browser.reach_proxy import Lane
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.models import DownloadedFile, SecretEntry, VisitedUrl
+from openwebrun.domain.policies import Decision, Policy, domain_decision
 from openwebrun.domain.site_rules import SecretBook, avoided
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ class ElementError(Exception):
     """An element number the model gave cannot be used; the message is for the model."""
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 def now_ms() -> float:
     return time.time() * 1000
 
@@ -54,11 +62,17 @@ class BrowserEnv:
         self.reach = reach or Reach()  # checked before each navigation; the pool's proxy enforces it
         self.lane = lane  # the context's proxy lane: enforces avoid_domains in the network layer
         self.avoid_domains: tuple[str, ...] = ()
+        self.policy: Policy | None = None  # the session's automation policy (set_policy)
+        self.approved_hosts: set[str] = set()  # guardrail domains a person approved in this session
+        self.on_policy_refusal: Callable[[str, Decision], None] | None = None  # the running task's audit
+        self.download_gate: Callable[[str, str], str | None] | None = None  # why a download is refused, or None
+        self.notes: list[str] = []  # what the model should hear next step (a refused download)
         self.secret_book = SecretBook()  # the session's secrets (memory only, dropped at close)
         self.downloads_dir = Path(downloads_dir)
         self.files: dict[str, Path] = {}
         self.set_files(files or {})
         self.navigation_timeout_ms = navigation_timeout_ms
+        self.vision = False  # the model sees a screenshot: coordinate actions (click_at) are allowed
         self.secrets: list[str] = []
         self.set_secret_values(secret_values)
         self.answers: list[str] = []  # people's answers to the agent: the model reads them, records never do
@@ -166,6 +180,13 @@ class BrowserEnv:
     async def _save(self, download: Download) -> None:
         self.downloads_dir.mkdir(parents=True, exist_ok=True)
         name = Path(self.mask(download.suggested_filename or "download")).name or "download"
+        if self.download_gate is not None and (why := self.download_gate(download.url, name)):
+            self.notes.append(f"The download of {name} was stopped and not kept: {why}")
+            try:
+                await asyncio.wait_for(download.cancel(), CALL_S)
+            except Exception as exc:  # already finished or the page is gone: it is not saved either way
+                log.debug("download cancel failed: %s", exc)
+            return
         target = self.downloads_dir / name
         n = 1
         while target.exists():
@@ -268,6 +289,37 @@ class BrowserEnv:
         self.avoid_domains = tuple(domains)
         if self.lane is not None:
             self.lane.avoid = self.avoid_domains
+
+    def set_policy(self, policy: Policy | None) -> None:
+        """The session's automation policy: its domain rules are enforced in the network layer too
+        (the lane), so navigations set off by clicks, redirects and sub-requests are covered."""
+        self.policy = policy
+        if self.lane is not None:
+            self.lane.judge = self.policy_refusal if policy is not None else None
+
+    def policy_refusal(self, host: str) -> str | None:
+        """Why the policy's domain rules refuse `host` ("blocked by policy ..."), or None. A guardrail
+        domain passes once a person approved a navigation to it in this session."""
+        if self.policy is None:
+            return None
+        decision = domain_decision(self.policy, host)
+        if decision.decision == "allow" or (decision.decision == "guardrail" and host.lower() in self.approved_hosts):
+            return None
+        if self.on_policy_refusal is not None:
+            self.on_policy_refusal(host, decision)
+        if decision.decision == "guardrail":
+            return (f"held by policy {self.policy.name!r} ({decision.reason}): it needs a person's approval; "
+                    "open it with the navigate action to ask for it")
+        return f"blocked by policy {self.policy.name!r} ({decision.reason})"
+
+    def take_notes(self) -> list[str]:
+        notes, self.notes = self.notes, []
+        return notes
+
+    @property
+    def proxied_bytes(self) -> int:
+        """Bytes this context carried through the session's proxy so far (0 without one)."""
+        return self.lane.proxied_bytes if self.lane is not None else 0
 
     def avoided(self, url: str) -> str | None:
         """The avoided domain covering `url`'s host, or None."""
@@ -406,9 +458,12 @@ class BrowserEnv:
         raise TaskFailure(ErrorCode.NAVIGATION_TIMEOUT, f"Could not open {url} after {GOTO_ATTEMPTS} attempts: {last}")
 
     async def refusal(self, url: str) -> str | None:
-        """Why the browser may not open `url` (avoidDomains, scheme, resolved address); None when it may."""
+        """Why the browser may not open `url` (avoidDomains, policy domain rules, scheme, resolved
+        address); None when it may."""
         if domain := self.avoided(url):
             return f"the site is blocked by the task's avoidDomains ({domain})"
+        if self.policy is not None and (host := _host(url)) and (why := self.policy_refusal(host)):
+            return f"the site is {why}"
         return await self.reach.url_refusal(url)
 
     async def screenshot_jpeg(self, quality: int = 60) -> bytes:

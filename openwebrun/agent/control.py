@@ -21,8 +21,9 @@ class Control(Protocol):
     def acting(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold the browser's input for one action (after a checkpoint)."""
 
-    async def ask_human(self, question: str, reason: str) -> str:
-        """A person's answer; raises TaskFailure when none comes in time."""
+    async def ask_human(self, question: str, reason: str, details: dict[str, str] | None = None) -> str:
+        """A person's answer; raises TaskFailure when none comes in time. `details` go with the
+        question to whoever answers (policyId and ruleId of a policy guardrail)."""
 
     def human_notes(self) -> list[str]:
         """What people did since the last call, for the model's next step (taken once)."""
@@ -46,7 +47,7 @@ class AutonomousControl:
     async def acting(self) -> AsyncIterator[None]:
         yield
 
-    async def ask_human(self, question: str, reason: str) -> str:
+    async def ask_human(self, question: str, reason: str, details: dict[str, str] | None = None) -> str:
         raise TaskFailure(ErrorCode.HUMAN_INPUT_UNAVAILABLE,
                           f"The agent needs a person's input ({reason}): {question}")
 

@@ -16,6 +16,7 @@ from openwebrun.agent.env import ActionResult, PageState
 from openwebrun.agent.llm.base import LLMClient, LLMError, LLMOutputError
 from openwebrun.agent.masking import Masker, mask_step
 from openwebrun.agent.output import check_output
+from openwebrun.agent.policy_gate import PolicyGate
 from openwebrun.agent.prompts import build_messages
 from openwebrun.agent.result_schema import result_schema
 from openwebrun.domain.errors import ErrorCode, TaskFailure
@@ -61,9 +62,21 @@ class Agent:
             raise TaskFailure(ErrorCode.LLM_NOT_CONFIGURED, LLM_NOT_CONFIGURED_MESSAGE)
         self.control = control = control or self.control
         self.mask = env.mask_record
+        env.vision = self.vision  # click_at is offered and accepted only with vision
+        gate = PolicyGate(spec.policy, control, env) if spec.policy is not None else None
+        try:
+            return await self._run(spec, env, usage, control, gate)
+        finally:
+            if gate is not None:
+                gate.close()
+
+    async def _run(self, spec: TaskSpec, env: BrowserEnv, usage: Usage, control: Control,
+                   gate: PolicyGate | None) -> TaskResult:
         urls_mark, files_mark = len(env.visited_urls), len(env.downloads)
         if spec.starting_point:
             await control.checkpoint()
+            if gate is not None and (refused := await gate.check({"action": "navigate", "url": spec.starting_point})):
+                raise TaskFailure(ErrorCode.POLICY_BLOCKED, f"The starting point was not opened: {refused.error}")
             await env.goto(spec.starting_point)
         history: list[str] = []
         notes: list[str] = []
@@ -74,10 +87,12 @@ class Agent:
             notes.extend(control.human_notes())
             mark = control.interruptions  # a takeover from now on voids this step's decision
             state = await env.observe()
-            shot = await self._screenshot(env) if (self.vision or self.step_screenshots) else None
+            wanted = (self.vision or self.step_screenshots) and (gate is None or gate.screenshots_allowed())
+            shot = await self._screenshot(env) if wanted else None
             vision_b64 = base64.b64encode(shot).decode() if (self.vision and shot) else None
             messages = build_messages(spec, history[-HISTORY_STEPS:], state, notes, sorted(env.files), vision_b64,
-                                      secret_fields=env.secret_book.names())
+                                      secret_fields=env.secret_book.names(), vision=self.vision,
+                                      policy_role=spec.policy.llm_role if spec.policy is not None else "")
             notes = []
             decision, step = await self._decide(spec, messages, usage, number, state)
             step.screenshot = shot if self.step_screenshots else None
@@ -85,8 +100,9 @@ class Agent:
             control.emit(AgentThought(step=number, thinking=env.mask_record(step.thinking),
                                       next_goal=env.mask_record(step.next_goal)))
             logged = len(env.visited_urls)
-            results = await env.execute(actions, self._around(env, number, mark), {"ask_human": self._ask_human})
+            results = await env.execute(actions, self._around(env, number, mark, gate), {"ask_human": self._ask_human})
             _note_blocked(results, [u.url for u in env.visited_urls[logged:] if u.blocked])
+            notes.extend(env.take_notes())
             if len(results) < len(actions) and not any(r.error or r.done or r.page_changed for r in results):
                 notes.append("Your remaining actions were not run: a person took over the browser meanwhile.")
             url = env.page.url if env.page is not None and not env.page.is_closed() else state.url
@@ -134,8 +150,8 @@ class Agent:
         assert self.llm is not None
         try:
             # done.result narrowed for the model; the output check after done judges the result itself
-            narrowed = decision_schema(result_schema(spec.output_type, spec.output_schema))
-            reply = await self.llm.decide(messages, narrowed, accept=decision_schema(),
+            narrowed = decision_schema(result_schema(spec.output_type, spec.output_schema), vision=self.vision)
+            reply = await self.llm.decide(messages, narrowed, accept=decision_schema(vision=self.vision, lenient=True),
                                           max_output_tokens=min(remaining_out, MAX_CALL_OUTPUT_TOKENS))
         except LLMOutputError as exc:
             self._add_usage(usage, getattr(exc, "input_tokens", 0), getattr(exc, "output_tokens", 0))
@@ -157,7 +173,8 @@ class Agent:
         assert self.llm is not None
         usage.input_tokens += input_tokens
         usage.output_tokens += output_tokens
-        usage.cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
+        usage.token_cost = cost_usd(self.prices, self.llm.model, usage.input_tokens, usage.output_tokens)
+        usage.cost = max(usage.cost, usage.token_cost)  # the runtime adds compute time and traffic
 
     async def _screenshot(self, env: BrowserEnv) -> bytes | None:
         try:
@@ -169,17 +186,24 @@ class Agent:
     async def _record(self, step: StepRecord) -> None:
         self.control.emit(StepRecorded(step=mask_step(step, self.mask)))
 
-    def _around(self, env: BrowserEnv, number: int, mark: int):
-        """Each action waits at a checkpoint, holds the input lock, and is skipped when a person
-        took the browser over since the page was observed (the page it decided on may be gone)."""
+    def _around(self, env: BrowserEnv, number: int, mark: int, gate: PolicyGate | None = None):
+        """Each action waits at a checkpoint, is judged by the session's policy (`gate`), holds the
+        input lock, and is skipped when a person took the browser over since the page was observed
+        (the page it decided on may be gone)."""
         control = self.control
 
         @contextlib.asynccontextmanager
-        async def around(action: dict[str, Any]) -> AsyncIterator[bool]:
+        async def around(action: dict[str, Any]) -> AsyncIterator[bool | ActionResult]:
             if isinstance(action, dict) and action.get("action") == "ask_human":
                 await control.checkpoint()  # a question leaves the browser free for the person
                 yield control.interruptions == mark
                 return
+            if gate is not None:
+                await control.checkpoint()
+                refused = await gate.check(action)  # a guardrail waits here for a person, outside the input lock
+                if refused is not None:
+                    yield refused
+                    return
             async with control.acting():
                 if control.interruptions != mark:
                     yield False

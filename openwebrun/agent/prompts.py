@@ -22,8 +22,11 @@ Actions:
 """
 
 
-def system_prompt() -> str:
-    return SYSTEM_PROMPT + describe_actions()
+VISION_NOTE = "\nA screenshot of the viewport comes with the page; click_at takes its pixel coordinates.\n"
+
+
+def system_prompt(vision: bool = False) -> str:
+    return SYSTEM_PROMPT + describe_actions(vision) + (VISION_NOTE if vision else "")
 
 
 def _output_instructions(spec: TaskSpec) -> str:
@@ -61,12 +64,21 @@ def user_message(spec: TaskSpec, history: list[str], state: PageState, notes: li
     return "\n\n".join(parts)
 
 
+def system_with_role(policy_role: str, vision: bool = False) -> str:
+    """The system prompt, with the session policy's LLM role added (guidance; the rules are enforced)."""
+    if not policy_role.strip():
+        return system_prompt(vision)
+    return (system_prompt(vision) + "\n\nThe operator's policy for this session adds these instructions:\n"
+            + policy_role.strip() + "\nActions the policy forbids are refused before they run; you are told when.")
+
+
 def build_messages(spec: TaskSpec, history: list[str], state: PageState, notes: list[str],
                    file_names: list[str], screenshot_b64: str | None = None,
-                   secret_fields: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+                   secret_fields: dict[str, list[str]] | None = None, vision: bool = False,
+                   policy_role: str = "") -> list[dict[str, Any]]:
     text = user_message(spec, history, state, notes, file_names, secret_fields)
     content: Any = text
     if screenshot_b64:
         content = [{"type": "text", "text": text},
                    {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{screenshot_b64}"}}]
-    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": content}]
+    return [{"role": "system", "content": system_with_role(policy_role, vision)}, {"role": "user", "content": content}]

@@ -18,9 +18,12 @@ from openwebrun.api.mcp_tools import McpTools
 from openwebrun.api.openai.chat import create_openai_app
 from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
+from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_for
 from openwebrun.api.reference import install_reference
+from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
+from openwebrun.api.routes import policies as policy_routes
 from openwebrun.api.socket import SocketBridge
 from openwebrun.api.view_socket import router as view_socket_router
 from openwebrun.browser.launch import find_chromium
@@ -28,12 +31,17 @@ from openwebrun.browser.pool import BrowserPool
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Task
+from openwebrun.domain.pricing import Rates
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.sessions import SessionRuntime, ViewOptions
 from openwebrun.runtime.webrtc import WhepPeers, ice_servers, restrict_host_addresses
 from openwebrun.services.auth import AuthService
+from openwebrun.services.billing import BillingService
+from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
+from openwebrun.services.policies import PolicyService
+from openwebrun.services.proxies import ProxyService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
@@ -45,6 +53,7 @@ from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
 
 log = logging.getLogger("openwebrun")
+ARCHIVE_LINK_TTL_S = 3600  # a profile's signed download link works one hour, as WebRun's
 
 
 def announce_key(key: str) -> None:
@@ -61,6 +70,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        proxies = ProxyService.from_file(settings.proxy_pool)  # a bad pool file stops the start, naming the line
         await upgrade(settings.database_url)
         db = Database(settings.database_url)
         store = Store(db)
@@ -69,8 +79,10 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                             attachments_root=settings.data_dir / "attachments",
                             max_upload_bytes=settings.max_upload_bytes)
         files.prepare()
-        links = Links(settings.base_url, load_key(settings.signing_key, settings.data_dir),
-                      settings.download_link_ttl_s)
+        signing_key = load_key(settings.signing_key, settings.data_dir)
+        links = Links(settings.base_url, signing_key, settings.download_link_ttl_s)
+        environments = EnvironmentService(store, files.blobs, max_archive_bytes=settings.max_profile_bytes)
+        await environments.recover()
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
@@ -92,18 +104,25 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                                  navigation_timeout_ms=settings.navigation_timeout_ms,
                                  human_timeout_s=settings.guardrail_timeout_s,
                                  view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
-                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))))
+                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))),
+                                 rates=Rates(settings.compute_price_per_minute, settings.proxy_price_per_gb))
         recorder = StoreRecorder(store, files, hub)
         recorder.start()
+        billing = BillingService(store, runtime, hub)
+        billing.start()
         webhooks = WebhookService(
             store, hub, runtime, recorder, Reach(allow_private=settings.webhook_allow_private),
             full_body=lambda t: task_body(t, links, start_call=False),
             policy=WebhookPolicy(attempts=settings.webhook_attempts, retry_base_s=settings.webhook_retry_base_s,
                                  timeout_s=settings.webhook_timeout_s))
         tasks = TaskService(store, runtime, files, recorder, webhooks)
-        sessions = SessionService(store, runtime, tasks, recorder, default_expires_ms=settings.session_expires_ms)
+        sessions = SessionService(store, runtime, tasks, recorder, environments,
+                                  default_expires_ms=settings.session_expires_ms)
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
-                                      files=files, hub=hub, links=links, webhooks=webhooks)
+                                      files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
+                                      environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S),
+                                      limiter=RateLimiter(storage_for(settings.redis_url)), proxies=proxies,
+                                      policies=PolicyService(store))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
         try:
@@ -119,6 +138,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
             await runtime.close()
             await bridge.close()
             await recorder.close()
+            await billing.close()
             await webhooks.close()
             await pool.close()
             await db.close()
@@ -127,10 +147,15 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     install_error_handlers(app)
     install_openapi(app)
     install_reference(app)  # /docs from bundled assets
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, unread_paths=[files_routes.UPLOAD_PATH])
+    app.add_middleware(RateLimitHeaders)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
+                       unread_paths=[files_routes.UPLOAD_PATH, environment_routes.UPLOAD_PATHS])
     app.include_router(start.router)
     app.include_router(task.router)
     app.include_router(files_routes.router)
+    app.include_router(environment_routes.environments)
+    app.include_router(environment_routes.profiles)
+    app.include_router(policy_routes.router)
     app.include_router(live_view.router)
     app.include_router(view_socket_router)
     app.mount("/mcp", McpGateway(mcp, lambda: app.state.services))  # MCP (docs/mcp.md)

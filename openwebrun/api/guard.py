@@ -110,10 +110,15 @@ def _short(text: str, limit: int = 200) -> str:
 class RequestGuard:
     """ASGI middleware applying the checks above to every HTTP request."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, unread_paths: Iterable[str] = ()):
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, unread_paths: Iterable[str | re.Pattern[str]] = ()):
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.unread_paths = frozenset(unread_paths)
+        paths = list(unread_paths)
+        self.unread_paths = frozenset(p for p in paths if isinstance(p, str))
+        self.unread_patterns = [p for p in paths if isinstance(p, re.Pattern)]  # full matches
+
+    def _unread(self, path: str) -> bool:
+        return path in self.unread_paths or any(p.fullmatch(path) for p in self.unread_patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,7 +133,7 @@ class RequestGuard:
 
         try:
             check_url(scope)
-            if scope["path"] not in self.unread_paths:
+            if not self._unread(scope["path"]):
                 receive = await self._checked_body(scope, receive)
             await self.app(scope, receive, tracked_send)
         except Refused as refused:

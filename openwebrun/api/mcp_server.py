@@ -21,7 +21,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
-from openwebrun.api.deps import Services
+from openwebrun.api.deps import Services, allowed
 from openwebrun.api.mcp_tools import Caller, McpTools, ToolFailure
 from openwebrun.domain.errors import Refused
 
@@ -140,6 +140,7 @@ class McpGateway:
                 header = value.decode("latin-1")
         try:
             account = await self.services().auth.authenticate(f"Bearer {key}" if key else header)
+            allowed(account, "task:create")
         except Refused as refused:
             await _reject(send, 401 if refused.code == "UNAUTHORIZED" else 403, refused.message)
             return None

@@ -68,16 +68,16 @@ class McpTools:
         text = _prompt(prompt, taskDetails)
         if not text:
             raise ToolFailure("prompt is required: what should the browser agent do?")
-        self._no_environment(caller)
-        _session, task = await self._call(self.svc.sessions.run_task(caller.account, _spec(text, startingUrl, maxDuration)))
+        _session, task = await self._call(self.svc.sessions.run_task(caller.account, _spec(text, startingUrl, maxDuration),
+                                                                     environment_id=caller.environment_id))
         return await self._finished(task, progress)
 
     async def create_session(self, caller: Caller, prompt: str | None = None, taskDetails: str | None = None,
                              startingUrl: str | None = None, maxDuration: int | None = None) -> dict[str, Any]:
-        self._no_environment(caller)
         text = _prompt(prompt, taskDetails)
         spec = _spec(text, startingUrl, maxDuration) if text else None
-        session, task = await self._call(self.svc.sessions.start(caller.account, spec))
+        session, task = await self._call(self.svc.sessions.start(caller.account, spec,
+                                                                 environment_id=caller.environment_id))
         body: dict[str, Any] = {
             "success": True, "sessionId": session.id,
             "message": "Session created successfully. You can now send tasks to this session.",
@@ -132,11 +132,6 @@ class McpTools:
         return await self._finished(task, progress)
 
     # --- helpers ----------------------------------------------------------------------
-    @staticmethod
-    def _no_environment(caller: Caller) -> None:
-        if caller.environment_id:
-            raise ToolFailure(f"Unknown environment {caller.environment_id!r}.")
-
     @staticmethod
     async def _call(work: Awaitable[Any]) -> Any:
         try:

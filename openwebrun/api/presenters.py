@@ -5,7 +5,9 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from openwebrun.domain.environments import Environment
 from openwebrun.domain.models import Session, StepRecord, StoredFile, Task, TaskStatus, Usage
+from openwebrun.domain.policies import AuditEntry, Policy, policy_document
 from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery
 from openwebrun.services.links import Links
 
@@ -19,6 +21,7 @@ def usage_body(usage: Usage) -> dict[str, Any]:
         "prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens, "completion_time": time_s, "cost": cost,
         "inputTokens": usage.input_tokens, "outputTokens": usage.output_tokens, "computeTime": time_s,
+        "proxyBytes": usage.proxy_bytes,
     }
 
 
@@ -95,10 +98,11 @@ def guardrail_data(task: Task) -> dict[str, Any]:
     data = {"type": "human_input_needed", "value": task.guardrail or ""}
     if task.guardrail_reason:
         data["reason"] = task.guardrail_reason
+    data.update(task.guardrail_details)
     return data
 
 
-def session_body(session: Session, initial: Task | None, links: Links) -> dict[str, Any]:
+def session_body(session: Session, initial: Task | None, links: Links, balance: float | None = None) -> dict[str, Any]:
     base_url = links.base_url
     body: dict[str, Any] = {
         "success": True,
@@ -107,6 +111,7 @@ def session_body(session: Session, initial: Task | None, links: Links) -> dict[s
         "streaming": {**links.streaming(session.id), "dimensions": dict(STREAM_DIMENSIONS)},
         "initialPrompt": initial.spec.task_details if initial else "",
         "expiresIn": session.expires_in_ms,
+        "balance": None if balance is None else round(balance, 6),
         "message": "Connect to instance using sessionId in auth",
     }
     if initial is not None:
@@ -139,5 +144,32 @@ def delivery_body(d: WebhookDelivery) -> dict[str, Any]:
             "createdAt": _iso(d.created_at), "deliveredAt": _iso(d.delivered_at)}
 
 
-def error_body(message: str, code: str) -> dict[str, Any]:
-    return {"success": False, "error": message, "code": code}
+def error_body(message: str, code: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """WebRun's two error envelopes at once: {success, message} and {success, error, code, details}."""
+    body: dict[str, Any] = {"success": False, "error": message, "message": message, "code": code}
+    if details:
+        body["details"] = details
+    return body
+
+
+def environment_body(env: Environment) -> dict[str, Any]:
+    """An environment (profile) in WebRun's shape: `_id` (also as `id`), the owner as `userId`."""
+    return {"_id": env.id, "id": env.id, "userId": env.account_id, "name": env.name, "description": env.description,
+            "status": env.status.value, "blobSize": env.blob_size, "blobUploadedAt": _iso(env.blob_uploaded_at),
+            "lastUsedAt": _iso(env.last_used_at), "usageCount": env.usage_count, "inUse": env.session_id is not None,
+            "createdAt": _iso(env.created_at), "updatedAt": _iso(env.updated_at)}
+
+
+def environment_file_body(file: StoredFile) -> dict[str, Any]:
+    return {"fileId": file.id, "originalName": file.original_name, "size": file.size, "createdAt": _iso(file.created_at)}
+
+
+def policy_body(policy: Policy) -> dict[str, Any]:
+    return {"id": policy.id, **policy_document(policy), "createdAt": _iso(policy.created_at),
+            "updatedAt": _iso(policy.updated_at)}
+
+
+def audit_body(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": entry.id, "at": _iso(entry.at), "policyId": entry.policy_id, "sessionId": entry.session_id,
+            "taskId": entry.task_id, "category": entry.category, "action": entry.action, "ruleId": entry.rule_id,
+            "decision": entry.decision, "humanResponse": entry.human_response, "layer": entry.layer}

@@ -17,7 +17,10 @@ class Doc(BaseModel):
 class ErrorBody(Doc):
     success: Literal[False]
     error: str = Field(description="what went wrong, for a person")
+    message: str = Field(description="the same text as `error` (WebRun's other error envelope)")
     code: str = Field(description="a stable code: VALIDATION_ERROR, UNAUTHORIZED, TASK_NOT_FOUND, ...")
+    details: dict[str, Any] | None = Field(None, description="more for a program: INSUFFICIENT_BALANCE has "
+                                                            "`balance`, SESSION_LIMIT_REACHED `current` and `limit`")
 
 
 class UsageBody(Doc):
@@ -29,6 +32,7 @@ class UsageBody(Doc):
     inputTokens: int
     outputTokens: int
     computeTime: float
+    proxyBytes: int = Field(description="bytes carried through the session's proxy while the task ran")
 
 
 class TaskFile(Doc):
@@ -161,6 +165,8 @@ class SessionStarted(Doc):
     streaming: Streaming
     initialPrompt: str
     expiresIn: int
+    balance: float | None = Field(description="the account's balance in USD when the session started; "
+                                              "null: unlimited")
     message: str
     taskId: str | None = None
     status: Literal["pending", "completed", "failed", "guardrail"] | None = None
@@ -251,15 +257,133 @@ class Health(Doc):
     timestamp: str
 
 
+class EnvironmentDoc(Doc):
+    id_: str = Field(alias="_id", description="the environment id (the same as `id`)")
+    id: str
+    userId: str
+    name: str
+    description: str
+    status: Literal["empty", "uploading", "ready"]
+    blobSize: int = Field(description="bytes of the saved browser state and the files together")
+    blobUploadedAt: str | None
+    lastUsedAt: str | None
+    usageCount: int
+    inUse: bool = Field(description="a live session uses it now (a second one is refused with 409)")
+
+
+class PolicyBody(Doc):
+    id: str
+    name: str
+    description: str
+    status: Literal["active", "draft"]
+    llmRole: str
+    domainRules: dict[str, Any]
+    actionRules: list[dict[str, Any]]
+    defaultAction: Literal["allow", "block", "guardrail"]
+    createdAt: str
+    updatedAt: str
+
+
+class EnvironmentOne(Doc):
+    success: Literal[True]
+    message: str
+    environment: EnvironmentDoc
+
+
+class ProfileOne(Doc):
+    success: Literal[True]
+    message: str
+    profile: EnvironmentDoc
+
+
+class EnvironmentList(Doc):
+    success: Literal[True]
+    environments: list[EnvironmentDoc]
+
+
+class ProfileList(Doc):
+    success: Literal[True]
+    profiles: list[EnvironmentDoc]
+
+
+class EnvironmentFile(Doc):
+    fileId: str
+    originalName: str
+    size: int
+    createdAt: str
+
+
+class EnvironmentFiles(Doc):
+    success: Literal[True]
+    files: list[EnvironmentFile]
+
+
+class Done(Doc):
+    success: Literal[True]
+    message: str
+
+
+class DownloadLink(Doc):
+    success: Literal[True]
+    downloadUrl: str = Field(description="a signed link to the .tar.gz archive, valid one hour, no API key needed")
+    expiresAt: str
+
+
+class PolicyAnswer(Doc):
+    success: Literal[True]
+    policy: PolicyBody
+
+
+class PolicyList(Doc):
+    success: Literal[True]
+    policies: list[PolicyBody]
+
+
+class PolicyTemplates(Doc):
+    success: Literal[True]
+    templates: dict[str, dict[str, Any]] = Field(description="policy documents by template id, to create a policy from")
+
+
+class PolicyDeleted(Doc):
+    success: Literal[True]
+    id: str
+
+
+class AuditEntryBody(Doc):
+    id: str
+    at: str
+    policyId: str
+    sessionId: str
+    taskId: str
+    category: str
+    action: str = Field(description="the attempted action, as shown to a person")
+    ruleId: str | None
+    decision: Literal["allow", "block", "guardrail"]
+    humanResponse: str | None = Field(description="approved, rejected or timed_out for guardrail decisions")
+    layer: Literal["agent", "network"]
+
+
+class AuditTrail(Doc):
+    success: Literal[True]
+    policyId: str | None
+    entries: list[AuditEntryBody]
+
+
 ERROR_STATUSES = {
-    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, NOT_SUPPORTED)",
+    400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, PROXY_ERROR, "
+         "INVALID_POLICY, POLICY_NOT_ACTIVE)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
     403: "the key's account is deactivated (ACCOUNT_DEACTIVATED); a download link was altered (BAD_SIGNATURE) "
          "or has expired (LINK_EXPIRED)",
     404: "not found",
-    409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION)",
+    409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION); "
+         "an environment is in use by a live session (ENVIRONMENT_IN_USE) or being uploaded (ENVIRONMENT_BUSY); "
+         "an account's policy limit (POLICY_LIMIT)",
+    402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",
+    429: "too many calls in the rate-limit window (RATE_LIMIT_EXCEEDED, with Retry-After), or the account "
+         "has as many live sessions as it may (SESSION_LIMIT_REACHED, details.current and .limit)",
     503: "every session slot is taken (NO_AVAILABLE_INSTANCES)",
 }
 ALWAYS = (400, 413, 414)  # any request can be refused by the request guard

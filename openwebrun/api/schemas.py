@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     Strict,
     StrictStr,
     field_validator,
@@ -208,12 +209,71 @@ def merge_levels(levels: Iterable[TaskConfigIn | None]) -> TaskConfigIn:
     return TaskConfigIn.model_construct(**fields)
 
 
+def _port(value: Any) -> Any:
+    """The reference sends the port as a string ("8080"); a number is taken too."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return _whole(value)
+
+
+ProxyPort = Annotated[int, Field(ge=1, le=65535), BeforeValidator(_port), Strict()]
+
+
+class ProxyIn(Wire):
+    """A session's proxy: the caller's own (custom) or one of the server's pool by country (WebRun)."""
+
+    source: Literal["custom", "WebRun"]
+    type: Literal["http", "socks"] | None = None
+    host: Annotated[StrictStr, Field(min_length=1, max_length=253)] | None = None
+    port: ProxyPort | None = None
+    username: Annotated[StrictStr, Field(max_length=255)] | None = None
+    password: Annotated[SecretStr, Field(max_length=255)] | None = None  # never shown, logged or stored
+    country: Annotated[StrictStr, Field(pattern="^([A-Za-z]{2}|random)$")] | None = None
+    level: Literal["chrome", "system"] = "chrome"
+
+    @model_validator(mode="after")
+    def _fields_of_source(self) -> ProxyIn:
+        if self.source == "custom":
+            missing = [name for name in ("type", "host", "port") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"proxy.{missing[0]} is required for a custom proxy")
+            assert self.host is not None
+            if domain_problem(self.host) and not _is_ip(self.host):
+                raise ValueError("proxy.host must be a host name or an IP address")
+            if self.password is not None and self.username is None:
+                raise ValueError("proxy.username is required with proxy.password")
+        elif self.country is None:
+            raise ValueError('proxy.country is required for a WebRun proxy (an ISO country code such as "US", or "random")')
+        return self
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class SessionOptionsIn(Wire):
-    profileId: str | None = None
-    environmentId: str | None = None
+    """The session's own fields, beside its first task."""
+
+    profileId: str | None = Field(None, max_length=64, description="The same as environmentId (the older name)")
+    environmentId: str | None = Field(None, max_length=64, description="Start from this environment's browser "
+                                      "state; it is saved back when the session ends")
     policyId: str | None = None
-    proxy: dict[str, Any] | None = Field(None, json_schema_extra={"maxProperties": 0})  # not supported yet
+    proxy: ProxyIn | None = None
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
+
+    @model_validator(mode="after")
+    def _one_environment(self) -> SessionOptionsIn:
+        if self.profileId and self.environmentId and self.profileId != self.environmentId:
+            raise ValueError("profileId and environmentId name the same thing: send one (or the same id in both)")
+        return self
+
+    @property
+    def environment_id(self) -> str | None:
+        return self.environmentId or self.profileId or None
 
 
 class StartSessionIn(SessionOptionsIn, NestedTaskIn):
@@ -300,3 +360,49 @@ class GuardrailMessage(Wire):
     @property
     def answer(self) -> str:
         return (self.prompt if self.prompt is not None else self.taskDetails) or ""
+
+
+Permission = Literal["allow", "block", "guardrail"]
+RuleId = Annotated[StrictStr, Field(pattern="^[A-Za-z0-9_.:-]{1,64}$")]
+
+
+class DomainEntryIn(Wire):
+    id: RuleId | None = None
+    pattern: Annotated[StrictStr, Field(min_length=1, max_length=255,
+                                        description="example.com, *.example.com (subdomains) or *example.com (suffix)")]
+    action: Permission | None = Field(None, description="block or guardrail; on an allowlist also allow (the default)")
+
+
+class DomainRulesIn(Wire):
+    mode: Literal["allow_all", "allowlist", "blocklist"] = "allow_all"
+    entries: list[DomainEntryIn] = Field(default_factory=list, max_length=1000)
+
+
+class ActionRuleIn(Wire):
+    id: RuleId | None = None
+    category: Annotated[StrictStr, Field(description="navigation, click, type, file_download, file_upload, form_submit, "
+                                                     "screenshot, shell_command, clipboard, tab_management, scroll, "
+                                                     "mouse_move (or WebRun's labels, e.g. \"Type / Keyboard\")")]
+    permission: Permission
+    urlPattern: Annotated[StrictStr, Field(max_length=2048)] | None = Field(
+        None, description="navigation rules: a glob over the whole URL, e.g. */admin/*")
+    scope: Literal["all", "target", "page", "All", "Target", "Page"] | None = None
+    matchType: Literal["keyword", "regex", "detector", "Keyword", "Regex", "Detector"] | None = None
+    match: Annotated[StrictStr, Field(max_length=2000)] | None = Field(
+        None, description="the keyword, the regular expression, or a detector: card_number, iban, us_ssn, email, "
+                          "phone, api_key")
+
+
+class PolicyIn(Wire):
+    """An automation policy (docs/policies.md)."""
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=255, pattern=NON_BLANK_PATTERN)]
+    description: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    status: Literal["active", "draft"] = "active"
+    llmRole: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    domainRules: DomainRulesIn | None = None
+    actionRules: list[ActionRuleIn] = Field(default_factory=list, max_length=500)
+    defaultAction: Permission = "allow"
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

@@ -74,7 +74,8 @@ def message_payload(event: Event) -> dict[str, Any] | None:
             return _update(event, "Answer received: the agent goes on.", state="answered")
         case HumanInputNeeded():
             return {"type": "guardrail_trigger", **_ids(event), "status": "guardrail",
-                    "data": {"type": "human_input_needed", "value": event.question, "reason": event.reason}}
+                    "data": {"type": "human_input_needed", "value": event.question, "reason": event.reason,
+                             **event.details}}
         case EventsLost():
             return _update(event, f"{event.count} events were dropped: this socket reads too slowly",
                            lost=event.count)

@@ -44,10 +44,12 @@ def launch_args() -> list[str]:
 
 
 async def launch_chromium(pw: Playwright, executable: str | None, headless: bool = True,
-                          extra_args: list[str] | None = None) -> Browser:
-    """Launch one Chromium process. Without an executable, Playwright's own build is used."""
+                          extra_args: list[str] | None = None, proxy_server: str | None = None) -> Browser:
+    """Launch one Chromium process (with `proxy_server` as the whole process's proxy). Without an
+    executable, Playwright's own build is used."""
     return await pw.chromium.launch(
         executable_path=executable,
+        proxy={"server": proxy_server} if proxy_server else None,
         headless=headless,
         args=launch_args() + list(extra_args or []),
         handle_sigint=False,

@@ -4,6 +4,11 @@ One process holds up to `contexts_per_browser` contexts; a new process starts wh
 full. One process is kept warm so that a session starts without a browser launch. Every context
 connects through the pool's reach proxy (reach_proxy.py), which applies the reach rules, on a
 lane (a port) of its own that carries the context's avoided domains (`lane(context)`).
+
+A session with a proxy gets a lane that goes out through it, after the proxy passed its check
+(upstream.check: unreachable, refusing or bad credentials fail the start fast). At level "system"
+the session also gets a Chromium process of its own, launched with the lane as its proxy and
+closed with the session; at level "chrome" its context shares a process like any other.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from playwright.async_api import Browser, BrowserContext, Playwright, async_play
 from openwebrun.browser.launch import VIEWPORT, launch_chromium
 from openwebrun.browser.reach import Reach
 from openwebrun.browser.reach_proxy import Lane, ReachProxy
+from openwebrun.browser.upstream import check as check_upstream
+from openwebrun.domain.proxies import ProxyChoice
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,7 @@ class BrowserUnavailable(Exception):
 class _Process:
     browser: Browser
     contexts: set[BrowserContext] = field(default_factory=set)
+    dedicated: bool = False  # one session's own process (proxy level "system"): shared with no other
 
 
 class BrowserPool:
@@ -55,18 +63,22 @@ class BrowserPool:
     def process_count(self) -> int:
         return len(self._processes)
 
+    def process_of(self, context: BrowserContext) -> Browser | None:
+        """The Chromium process a context lives in (a session with proxy level "system" has its own)."""
+        return next((p.browser for p in self._processes if context in p.contexts), None)
+
     @property
     def context_count(self) -> int:
         return sum(len(p.contexts) for p in self._processes)
 
-    async def _launch(self) -> _Process:
+    async def _launch(self, proxy_server: str | None = None) -> _Process:
         if self._pw is None:
             raise BrowserUnavailable("the browser pool is not started")
         try:
-            browser = await launch_chromium(self._pw, self.executable, headless=self.headless)
+            browser = await launch_chromium(self._pw, self.executable, headless=self.headless, proxy_server=proxy_server)
         except Exception as exc:  # Playwright raises plain Error for a missing/broken binary
             raise BrowserUnavailable(f"could not start Chromium ({self.executable or 'bundled'}): {exc}") from exc
-        proc = _Process(browser)
+        proc = _Process(browser, dedicated=proxy_server is not None)
         browser.on("disconnected", lambda _b: self._forget(proc))
         self._processes.append(proc)
         return proc
@@ -75,21 +87,34 @@ class BrowserPool:
         if proc in self._processes:
             self._processes.remove(proc)
 
-    async def new_context(self, **options: Any) -> BrowserContext:
-        """A fresh context (viewport 1024x445, downloads on, behind the reach proxy); options go to Playwright."""
+    async def new_context(self, proxy: ProxyChoice | None = None, **options: Any) -> BrowserContext:
+        """A fresh context (viewport 1024x445, downloads on, behind the reach proxy); options go to Playwright.
+
+        With `proxy`, the proxy is checked first (upstream.ProxyFailure when it cannot be used).
+        """
         options.setdefault("viewport", dict(VIEWPORT))
         options.setdefault("accept_downloads", True)
         if self._pw is None:
             raise BrowserUnavailable("the browser pool is not started")
-        lane = await self._proxy.open_lane()
+        if proxy is not None:
+            await check_upstream(proxy.upstream, self.reach)
+        lane = await self._proxy.open_lane(proxy.upstream if proxy else None)
         options["proxy"] = {"server": lane.url}
         try:
             async with self._lock:
-                proc = next((p for p in self._processes
-                             if len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
-                if proc is None:
-                    proc = await self._launch()
-                context = await proc.browser.new_context(**options)
+                if proxy is not None and proxy.level == "system":
+                    proc = await self._launch(proxy_server=lane.url)
+                else:
+                    shared = next((p for p in self._processes if not p.dedicated
+                                   and len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
+                    proc = shared if shared is not None else await self._launch()
+                try:
+                    context = await proc.browser.new_context(**options)
+                except BaseException:
+                    if proc.dedicated:
+                        self._forget(proc)
+                        await self._close_browser(proc.browser)
+                    raise
                 proc.contexts.add(context)
         except BaseException:
             await self._proxy.close_lane(lane)
@@ -120,7 +145,8 @@ class BrowserPool:
         async with self._lock:
             for proc in list(self._processes):
                 proc.contexts.discard(context)
-                if not proc.contexts and len(self._processes) > 1:
+                shared = sum(1 for p in self._processes if not p.dedicated)
+                if not proc.contexts and (proc.dedicated or shared > 1):
                     self._processes.remove(proc)
                     await self._close_browser(proc.browser)
 

@@ -14,16 +14,25 @@ shows its own tunnel error instead).
 Each browser context gets its own lane: a listening port of its own, so the proxy knows which
 context a connection comes from without credentials or a 407 round trip. A lane carries that
 context's avoided domains (the running task's avoidDomains), refused before any DNS lookup.
+
+A lane may have an upstream proxy (the session's `proxy`): its connections then go out through
+that proxy (HTTP CONNECT, or SOCKS5 with RFC 1929 credentials; upstream.py), which resolves the
+names itself. The rules stay here: avoided domains, and IP literals against the reach rules. The
+bytes a lane carries through its upstream are counted (`proxied_bytes`).
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import html
+import ipaddress
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from openwebrun.browser.reach import Reach, Refused
+from openwebrun.browser.upstream import ProxyFailure, basic_credentials, connect_proxy, open_via
+from openwebrun.domain.proxies import Upstream
 from openwebrun.domain.site_rules import avoided
 
 log = logging.getLogger(__name__)
@@ -42,10 +51,17 @@ class BadRequest(Exception):
 class Lane:
     """One context's way in: its own port and the domains it must not reach."""
 
-    def __init__(self) -> None:
+    def __init__(self, upstream: Upstream | None = None) -> None:
         self.avoid: tuple[str, ...] = ()
+        self.judge: Callable[[str], str | None] | None = None  # the session's policy: why a host is refused
+        self.upstream = upstream
+        self.proxied_bytes = 0  # both directions, through the upstream
         self.port = 0
         self.server: asyncio.Server | None = None
+
+    def count(self, size: int) -> None:
+        if self.upstream is not None:
+            self.proxied_bytes += size
 
     @property
     def url(self) -> str:
@@ -72,9 +88,9 @@ class ReachProxy:
     async def start(self) -> None:
         self._default = await self.open_lane()
 
-    async def open_lane(self) -> Lane:
-        """A new listening port with rules of its own (none to start with)."""
-        lane = Lane()
+    async def open_lane(self, upstream: Upstream | None = None) -> Lane:
+        """A new listening port with rules of its own (none to start with), going out through `upstream`."""
+        lane = Lane(upstream)
         lane.server = await asyncio.start_server(functools.partial(self._serve, lane), "127.0.0.1", 0,
                                                  limit=HEAD_LIMIT)
         lane.port = lane.server.sockets[0].getsockname()[1]
@@ -119,11 +135,22 @@ class ReachProxy:
             log.info("blocked a browser connection to %s:%s (avoidDomains: %s)", host, port, domain)
             await _answer(writer, 403, f"{host} is blocked by the task's avoidDomains ({domain})")
             return
+        if lane.judge is not None and (why := lane.judge(host)):
+            log.info("blocked a browser connection to %s:%s (policy)", host, port)
+            await _answer(writer, 403, f"{host} is {why}")
+            return
         try:
-            upstream_reader, upstream_writer = await self._connect(host, port)
+            if lane.upstream is not None:
+                upstream_reader, upstream_writer = await self._connect_via(lane.upstream, host, port, tunnel)
+            else:
+                upstream_reader, upstream_writer = await self._connect(host, port)
         except Refused as exc:
             log.info("refused a browser connection to %s:%s: %s", host, port, exc)
             await _answer(writer, 403, f"openwebrun refused to connect to {host}:{port}: {exc}")
+            return
+        except ProxyFailure as exc:
+            log.info("the session's proxy failed for %s:%s: %s", host, port, exc)
+            await _answer(writer, 502, f"openwebrun could not connect to {host}:{port}: {exc}")
             return
         except (OSError, TimeoutError) as exc:
             await _answer(writer, 502, f"openwebrun could not connect to {host}:{port}: {exc or 'timed out'}")
@@ -132,13 +159,25 @@ class ReachProxy:
             if tunnel:
                 writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
                 await writer.drain()
-                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=False)
+                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=False, count=lane.count)
             else:
-                upstream_writer.write(_request_head(method, target, lines))
+                absolute = lane.upstream is not None and lane.upstream.type == "http"
+                head = _request_head(method, target, lines, proxy=lane.upstream if absolute else None)
+                upstream_writer.write(head)
+                lane.count(len(head))
                 await upstream_writer.drain()
-                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=True)
+                await _relay(reader, writer, upstream_reader, upstream_writer, rewrite_response=True, count=lane.count)
         finally:
             upstream_writer.close()
+
+    async def _connect_via(self, upstream: Upstream, host: str, port: int,
+                           tunnel: bool) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Through the session's proxy, which resolves names itself; IP literals meet the reach rules here."""
+        if _is_ip(host) and (refusal := self.reach.address_refusal(host)):
+            raise Refused(refusal)
+        if not tunnel and upstream.type == "http":
+            return await connect_proxy(upstream, self.reach)  # plain HTTP: the request itself goes to the proxy
+        return await open_via(upstream, host, port, self.reach)
 
     async def _connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A connection to the first allowed address of `host` that answers."""
@@ -177,12 +216,25 @@ def _origin(target: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def _request_head(method: str, target: str, lines: list[bytes]) -> bytes:
-    """The request as the origin server gets it: origin-form target, one request per connection."""
+def _request_head(method: str, target: str, lines: list[bytes], proxy: Upstream | None = None) -> bytes:
+    """The request as the origin server gets it (origin-form target), or as an HTTP upstream proxy
+    gets it (`proxy`: absolute-form, with its credentials); one request per connection."""
     parts = urlsplit(target)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     kept = [line for line in lines if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
+    if proxy is not None:
+        if (credentials := basic_credentials(proxy)) is not None:
+            kept.append(f"Proxy-Authorization: {credentials}".encode("latin-1"))
+        return b"\r\n".join([f"{method} {target} HTTP/1.1".encode("latin-1"), *kept, b"Connection: close", b"", b""])
     return b"\r\n".join([f"{method} {path} HTTP/1.1".encode("latin-1"), *kept, b"Connection: close", b"", b""])
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _response_head(head: bytes) -> bytes:
@@ -202,14 +254,15 @@ async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> No
 
 async def _relay(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter,
                  upstream_reader: asyncio.StreamReader, upstream_writer: asyncio.StreamWriter,
-                 rewrite_response: bool) -> None:
-    """Copy both ways until one side is done (Chromium never half-closes a connection)."""
+                 rewrite_response: bool, count: Callable[[int], None]) -> None:
+    """Copy both ways until one side is done (Chromium never half-closes a connection); `count`
+    is told the size of everything copied."""
     async def downward() -> None:
         if rewrite_response:
-            await _copy_response_heads(upstream_reader, client_writer)
-        await _copy(upstream_reader, client_writer)
+            count(await _copy_response_heads(upstream_reader, client_writer))
+        await _copy(upstream_reader, client_writer, count)
 
-    copies = {asyncio.ensure_future(_copy(client_reader, upstream_writer)), asyncio.ensure_future(downward())}
+    copies = {asyncio.ensure_future(_copy(client_reader, upstream_writer, count)), asyncio.ensure_future(downward())}
     try:
         done, _ = await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED)
         for finished in done:
@@ -220,22 +273,26 @@ async def _relay(client_reader: asyncio.StreamReader, client_writer: asyncio.Str
         await asyncio.gather(*copies, return_exceptions=True)
 
 
-async def _copy_response_heads(upstream: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
-    """Forward interim (1xx) heads and the final head, the final one marked `Connection: close`."""
+async def _copy_response_heads(upstream: asyncio.StreamReader, client: asyncio.StreamWriter) -> int:
+    """Forward interim (1xx) heads and the final head, the final one marked `Connection: close`;
+    returns the size read."""
+    size = 0
     while True:
         head = await upstream.readuntil(b"\r\n\r\n")
+        size += len(head)
         status = head[9:12]
         if status[:1] == b"1" and status != b"101":
             client.write(head)
             continue
         client.write(head if status == b"101" else _response_head(head))
         await client.drain()
-        return
+        return size
 
 
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, count: Callable[[int], None]) -> None:
     try:
         while data := await reader.read(CHUNK):
+            count(len(data))
             writer.write(data)
             await writer.drain()
         if writer.can_write_eof():

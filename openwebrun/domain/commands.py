@@ -36,7 +36,8 @@ class Resume:
 
 @dataclass(frozen=True)
 class Stop:
-    pass
+    code: str = "STOPPED"  # the failed task's code (BALANCE_EXHAUSTED when billing stops it)
+    message: str = "The task was stopped on request."
 
 
 @dataclass(frozen=True)

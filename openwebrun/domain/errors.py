@@ -20,6 +20,7 @@ class ErrorCode(str, Enum):
     GUARDRAIL_TIMEOUT = "GUARDRAIL_TIMEOUT"
     HUMAN_INPUT_UNAVAILABLE = "HUMAN_INPUT_UNAVAILABLE"
     SESSION_TERMINATED = "SESSION_TERMINATED"
+    BALANCE_EXHAUSTED = "BALANCE_EXHAUSTED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -41,6 +42,8 @@ class Kind(str, Enum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
+    PAYMENT_REQUIRED = "payment_required"
+    TOO_MANY = "too_many"
     UNAVAILABLE = "unavailable"
 
 
@@ -49,9 +52,12 @@ CODE_KINDS: dict[str, Kind] = {
     "UNAUTHORIZED": Kind.UNAUTHORIZED,
     "SESSION_NOT_FOUND": Kind.UNAUTHORIZED,  # the reference answers 401 for unknown, ended or foreign sessions
     "ACCOUNT_DEACTIVATED": Kind.FORBIDDEN,
+    "MISSING_PERMISSION": Kind.FORBIDDEN,
     "NOT_FOUND": Kind.NOT_FOUND,
     "TASK_NOT_FOUND": Kind.NOT_FOUND,
     "FILE_NOT_FOUND": Kind.NOT_FOUND,
+    "POLICY_NOT_FOUND": Kind.NOT_FOUND,
+    "POLICY_LIMIT": Kind.CONFLICT,
     "FILE_TOO_LARGE": Kind.TOO_LARGE,
     "TASK_QUEUE_FULL": Kind.CONFLICT,
     "NO_RUNNING_TASK": Kind.CONFLICT,
@@ -60,6 +66,9 @@ CODE_KINDS: dict[str, Kind] = {
     "NOT_PAUSED": Kind.CONFLICT,
     "NOT_TAKEN_OVER": Kind.CONFLICT,
     "NO_AVAILABLE_INSTANCES": Kind.UNAVAILABLE,
+    "INSUFFICIENT_BALANCE": Kind.PAYMENT_REQUIRED,
+    "SESSION_LIMIT_REACHED": Kind.TOO_MANY,
+    "RATE_LIMIT_EXCEEDED": Kind.TOO_MANY,
     "BROWSER_UNAVAILABLE": Kind.UNAVAILABLE,
 }
 
@@ -67,8 +76,9 @@ CODE_KINDS: dict[str, Kind] = {
 class Refused(Exception):
     """A request a use case refuses: a stable code, a message, and its kind (from the code unless given)."""
 
-    def __init__(self, code: str, message: str, kind: Kind | None = None):
+    def __init__(self, code: str, message: str, kind: Kind | None = None, details: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.kind = kind or CODE_KINDS.get(code, Kind.INVALID)
+        self.details = details  # more about it, for a program (balance, current and limit, ...)

@@ -90,6 +90,22 @@ class HumanInputNeeded(Event):
     kind: ClassVar[str] = "human_input_needed"
     question: str
     reason: str = "other"
+    details: dict[str, str] = field(default_factory=dict)  # e.g. policyId and ruleId of a policy guardrail
+
+
+@dataclass(kw_only=True)
+class PolicyDecided(Event):
+    """A policy decided on an attempted action (the audit trail records each one)."""
+
+    kind: ClassVar[str] = "policy_decided"
+    policy_id: str
+    account_id: str
+    category: str
+    action: str
+    decision: str  # allow, block, guardrail
+    rule_id: str | None = None
+    human_response: str | None = None  # approved, rejected
+    layer: str = "agent"
 
 
 @dataclass(kw_only=True)

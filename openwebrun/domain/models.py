@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openwebrun.domain.policies import Policy
 
 
 def utcnow() -> datetime:
@@ -41,6 +44,27 @@ class Account:
     active: bool = True
     is_admin: bool = False
     created_at: datetime = field(default_factory=utcnow)
+    balance: float | None = None  # USD; None: unlimited (the bootstrap admin account)
+    session_limit: int | None = None  # live sessions at once; None: only the server's limit
+    scopes: frozenset[str] = field(default=frozenset({"admin"}), compare=False)  # of the key the request came with
+
+
+SCOPES = ("admin", "task:create", "read")  # admin may do everything
+DEFAULT_SCOPES = ("task:create", "read")
+
+
+@dataclass
+class DailyUsage:
+    """What an account used on one day (UTC)."""
+
+    account_id: str
+    day: str  # YYYY-MM-DD
+    tasks: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    compute_seconds: float = 0.0
+    proxied_bytes: int = 0
+    cost: float = 0.0
 
 
 @dataclass
@@ -51,6 +75,7 @@ class ApiKey:
     name: str = ""
     revoked: bool = False
     created_at: datetime = field(default_factory=utcnow)
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
 @dataclass
@@ -77,6 +102,7 @@ class TaskSpec:
     files: list[str] = field(default_factory=list)
     webhook: dict | None = None
     secrets: list[SecretEntry] = field(default_factory=list)
+    policy: Policy | None = None  # the session's automation policy (not stored with the task)
 
     def public_dict(self) -> dict:
         """Everything storable: secrets are left out."""
@@ -99,7 +125,9 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     compute_time: float = 0.0
-    cost: float = 0.0
+    cost: float = 0.0  # everything: tokens, compute time, proxied bytes (pricing.Rates.apply)
+    token_cost: float = 0.0  # the LLM's part
+    proxy_bytes: int = 0  # bytes carried through the session's proxy while the task ran (both directions)
 
     @property
     def total_tokens(self) -> int:
@@ -135,6 +163,7 @@ class StoredFile:
     source: str | None = None  # the URL a task downloaded it from
     task_id: str | None = None
     created_at: datetime = field(default_factory=utcnow)
+    environment_id: str | None = None  # kept in this environment
 
 
 @dataclass
@@ -168,7 +197,8 @@ class Task:
     error: str | None = None
     error_code: str | None = None
     guardrail: str | None = None  # the question the agent asked a person, while it waits
-    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other
+    guardrail_reason: str | None = None  # credentials, code, choice, confirmation, captcha, other, policy
+    guardrail_details: dict[str, str] = field(default_factory=dict)  # policyId, ruleId of a policy guardrail
     created_at: datetime = field(default_factory=utcnow)
     completed_at: datetime | None = None
 

@@ -76,7 +76,7 @@ class TaskControl:
 
     def __init__(self, session_id: str, task_id: str, *, publish: Callable[[Event], object],
                  human_timeout_s: float, taken_over: bool = False,
-                 on_question: Callable[[str | None, str], None] | None = None):
+                 on_question: Callable[[str | None, str, dict[str, str]], None] | None = None):
         self.session_id = session_id
         self.task_id = task_id
         self._publish = publish
@@ -113,14 +113,14 @@ class TaskControl:
         finally:
             self._input.release()
 
-    async def ask_human(self, question: str, reason: str) -> str:
+    async def ask_human(self, question: str, reason: str, details: dict[str, str] | None = None) -> str:
         loop = asyncio.get_running_loop()
         self._answer = loop.create_future()
         self.question = question
         self.clock.hold()
-        self.emit(HumanInputNeeded(question=question, reason=reason))
+        self.emit(HumanInputNeeded(question=question, reason=reason, details=dict(details or {})))
         if self.on_question is not None:
-            self.on_question(question, reason)
+            self.on_question(question, reason, dict(details or {}))
         try:
             return await asyncio.wait_for(asyncio.shield(self._answer), self.human_timeout_s)
         except TimeoutError:
@@ -131,7 +131,7 @@ class TaskControl:
             self._answer = None
             self.clock.unhold()
             if self.on_question is not None:
-                self.on_question(None, "")
+                self.on_question(None, "", {})
 
     def human_notes(self) -> list[str]:
         notes, self._notes = self._notes, []
@@ -193,7 +193,7 @@ class TaskControl:
         self._answer.set_result(text)
         self.emit(HumanAnswered(resumed=True))
         if self.on_question is not None:
-            self.on_question(None, "")  # the task runs again from now: a poll right after says so
+            self.on_question(None, "", {})  # the task runs again from now: a poll right after says so
         return True
 
     @contextlib.asynccontextmanager

@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import BrowserContext
 
@@ -33,6 +35,15 @@ class RunningTask:
         return self.control.clock.active_seconds
 
 
+@dataclass(frozen=True)
+class ProfileBinding:
+    """The environment a session starts from (`state`, None: a clean browser) and saves back to:
+    `save` is called once as the session ends, with its state, or None when it could not be read."""
+
+    state: dict[str, Any] | None
+    save: Callable[[dict[str, Any] | None], Awaitable[None]]
+
+
 @dataclass
 class LiveSession:
     id: str
@@ -46,6 +57,8 @@ class LiveSession:
     taken_over: bool = False  # a person holds the browser (also between tasks)
     closing: bool = False
     view: LiveView | None = None  # frames are made only while someone watches
+    closing_soon: bool = False  # its task asked terminateOnCompletion and ended: the close is on its way
+    profile: ProfileBinding | None = None
 
     @property
     def busy(self) -> bool:

@@ -15,16 +15,20 @@ from pathlib import Path
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.loop import Agent
+from openwebrun.browser import profile_state
 from openwebrun.browser.pool import BrowserPool
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import ControlReleased, ControlTaken, SessionClosed, TaskFinished, TaskQueued
 from openwebrun.domain.models import Task, TaskStatus, utcnow
+from openwebrun.domain.policies import Policy
+from openwebrun.domain.pricing import Rates
+from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.control import TaskControl
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
-from openwebrun.runtime.live_session import LiveSession, RunningTask
+from openwebrun.runtime.live_session import LiveSession, ProfileBinding, RunningTask
 from openwebrun.runtime.live_view import LiveView, ViewEnded
 from openwebrun.runtime.task_runner import run_task
 from openwebrun.runtime.webrtc import WhepPeers
@@ -63,7 +67,8 @@ def session_not_found() -> Refused:
 class SessionRuntime:
     def __init__(self, pool: BrowserPool, *, hub: EventHub, max_sessions: int, agent_factory: AgentFactory,
                  downloads_root: Path, navigation_timeout_ms: int, human_timeout_s: float = 600.0,
-                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0, view: ViewOptions | None = None):
+                 max_queue: int = MAX_QUEUE, expiry_interval_s: float = 1.0, view: ViewOptions | None = None,
+                 rates: Rates | None = None):
         self.pool = pool
         self.hub = hub
         self.max_sessions = max_sessions
@@ -74,6 +79,7 @@ class SessionRuntime:
         self.max_queue = max_queue
         self.expiry_interval_s = expiry_interval_s
         self.view = view or ViewOptions()
+        self.rates = rates or Rates()
         self._sessions: dict[str, LiveSession] = {}
         self._opening = 0
         self._tasks: dict[str, RunningTask] = {}
@@ -99,14 +105,21 @@ class SessionRuntime:
     def free_slots(self) -> int:
         return max(0, self.max_sessions - len(self._sessions) - self._opening)
 
-    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int) -> None:
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
+                           profile: ProfileBinding | None = None, proxy: ProxyChoice | None = None,
+                           policy: Policy | None = None) -> None:
+        """A live session in a fresh context with a tab open; with `profile`, started from its state and
+        saved back at the end; with `proxy`, its traffic goes out through it (checked first:
+        upstream.ProxyFailure when it cannot be used); with `policy`, every task is held to it."""
         if self.free_slots <= 0:
             raise CapacityExceeded()
         self._opening += 1
         try:
-            context = await self.pool.new_context()
+            start_state = profile.state if profile else None
+            context = await self.pool.new_context(proxy, **profile_state.context_options(start_state))
             context.set_default_navigation_timeout(self.navigation_timeout_ms)
             try:
+                await profile_state.restore_session_storage(context, start_state)
                 await context.new_page()  # ready means a tab is open
             except BaseException:
                 await self.pool.release(context)
@@ -114,7 +127,8 @@ class SessionRuntime:
             env = BrowserEnv(context, downloads_dir=self.downloads_root / session_id,
                              navigation_timeout_ms=self.navigation_timeout_ms, reach=self.pool.reach,
                              lane=self.pool.lane(context))
-            live = LiveSession(session_id, account_id, context, env, expires_in_ms)
+            env.set_policy(policy)
+            live = LiveSession(session_id, account_id, context, env, expires_in_ms, profile=profile)
             live.view = LiveView(session_id, env, self.hub, lambda: self._state(live),
                                  max_fps=self.view.max_fps, quality=self.view.quality)
             self._sessions[session_id] = live
@@ -133,6 +147,11 @@ class SessionRuntime:
         """The account of a live session; None when it is unknown or has ended."""
         live = self._live(session_id)
         return live.account_id if live else None
+
+    def ending(self, session_id: str) -> bool:
+        """The session is closing, or will close at once (its task ended with terminateOnCompletion), or is gone."""
+        live = self._sessions.get(session_id)
+        return live is None or live.closing or live.closing_soon
 
     def touch(self, session_id: str) -> bool:
         """Someone is active on the session (e.g. a socket connected): its idle timer starts over."""
@@ -174,6 +193,8 @@ class SessionRuntime:
             await self.view.whep.end_session(session_id)
             if live.view is not None:
                 await live.view.close()
+            if live.profile is not None:
+                await self._save_profile(live, live.profile)
             live.env.close()
             await self.pool.release(live.context)
         finally:
@@ -220,6 +241,18 @@ class SessionRuntime:
                     version = frame.version
                     yield await view.jpeg(frame)
 
+    async def _save_profile(self, live: LiveSession, profile: ProfileBinding) -> None:
+        """Hand the session's browser state to its environment (None when it cannot be read)."""
+        state = None
+        try:
+            state = await profile_state.capture(live.context, profile.state)
+        except Exception as exc:  # a crashed browser: the environment keeps what it had
+            log.warning("session %s: browser state not saved: %s", live.id, exc)
+        try:
+            await profile.save(state)
+        except Exception:
+            log.exception("session %s: could not save the browser state", live.id)
+
     # --- the door ----------------------------------------------------------------
     async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:
         """Apply `command` to the live session; Refused (with a code) when it cannot be done."""
@@ -240,7 +273,7 @@ class SessionRuntime:
                 if not control.resume() and control.question is not None and not control.taken_over:
                     control.answer("")  # resume while the agent waits for a person: go on without an answer
             case cmd.Stop():
-                await self._stop(self._running(current, "stop"), (ErrorCode.STOPPED, "The task was stopped on request."))
+                await self._stop(self._running(current, "stop"), (ErrorCode(command.code), command.message))
             case cmd.TakeOver():
                 self._take_over(live, current)
             case cmd.Release():
@@ -300,14 +333,15 @@ class SessionRuntime:
         self._start(live, running)
         return cmd.CommandOutcome(task_id=task.id)
 
-    def _on_question(self, task_id: str) -> Callable[[str | None, str], None]:
+    def _on_question(self, task_id: str) -> Callable[[str | None, str, dict[str, str]], None]:
         """The task waits for a person (question) or goes on (None): its status follows."""
-        def asked(question: str | None, reason: str) -> None:
+        def asked(question: str | None, reason: str, details: dict[str, str]) -> None:
             running = self._tasks.get(task_id)
             if running is None or running.ending:
                 return
             running.task.guardrail = question
             running.task.guardrail_reason = reason or None
+            running.task.guardrail_details = details
             if question is None:
                 running.task.status = TaskStatus.RUNNING
                 running.attention.clear()
@@ -323,10 +357,12 @@ class SessionRuntime:
         live.env.set_files(running.files)
         live.env.add_secrets(task.spec.secrets)  # the session keeps the union of its tasks' secrets
         live.env.set_avoid_domains(task.spec.avoid_domains)
+        task.spec.policy = live.env.policy  # the session's policy holds for each of its tasks
         live.current = running
         self._tasks[task.id] = running
         running.job = asyncio.create_task(
-            run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r)), name=f"task-{task.id}")
+            run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r), self.rates),
+            name=f"task-{task.id}")
 
     def task(self, task_id: str) -> Task | None:
         """A task this runtime holds (queued or running), as it stands; None once it has ended."""
@@ -335,6 +371,7 @@ class SessionRuntime:
             return None
         if running.task.status is TaskStatus.RUNNING:
             running.task.usage.compute_time = round(running.elapsed, 3)
+            self.rates.apply(running.task.usage)
         return running.task
 
     async def wait(self, task_id: str, timeout_s: float) -> None:
@@ -374,6 +411,7 @@ class SessionRuntime:
         if live.closing:
             return
         if running.task.spec.terminate_on_completion:
+            live.closing_soon = True
             self._spawn(self.close_session(live.id, "task_completed"))
         elif live.queue:
             self._start(live, live.queue.popleft())

@@ -12,13 +12,14 @@ from openwebrun.agent.masking import mask_finished
 from openwebrun.domain.errors import ErrorCode, TaskFailure
 from openwebrun.domain.events import TaskFinished, TaskStarted
 from openwebrun.domain.models import TaskStatus, utcnow
+from openwebrun.domain.pricing import Rates
 from openwebrun.runtime.live_session import LiveSession, RunningTask
 
 log = logging.getLogger(__name__)
 
 
 async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
-                   on_end: Callable[[RunningTask], None]) -> None:
+                   on_end: Callable[[RunningTask], None], rates: Rates | None = None) -> None:
     """The body of a task's asyncio job; cancelling the job stops the task (code from `stop_reason`).
 
     The task's clock is its control's: maxDuration counts only the time the agent may act.
@@ -26,6 +27,7 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
     task = running.task
     control = running.control
     task.status = TaskStatus.RUNNING
+    bytes_before = live.env.proxied_bytes
     try:
         control.emit(TaskStarted(task_details=task.spec.task_details))
         async with asyncio.timeout(task.spec.max_duration_ms / 1000) as clock:
@@ -51,6 +53,8 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
     finally:
         running.ending = True  # from here on a stop request waits instead of cancelling
         task.usage.compute_time = round(running.elapsed, 3)
+        task.usage.proxy_bytes = live.env.proxied_bytes - bytes_before
+        (rates or Rates()).apply(task.usage)
         task.completed_at = utcnow()
         task.guardrail = None
         mask_finished(task, live.env.mask_record)

@@ -35,7 +35,7 @@ class AuthService:
         if await self.store.keys.list():
             return None
         account = await self.admin_account()
-        _key, plaintext = await self.store.keys.create(account.id, "bootstrap admin key")
+        _key, plaintext = await self.store.keys.create(account.id, "bootstrap admin key", scopes=("admin",))
         return plaintext
 
     async def admin_account(self) -> Account:

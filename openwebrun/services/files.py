@@ -69,8 +69,9 @@ class FileService:
         shutil.rmtree(self.attachments_root, ignore_errors=True)
 
     # --- uploads -------------------------------------------------------------------
-    async def upload(self, account: Account, uploads: list[Upload]) -> list[StoredFile]:
-        """Store every file of one request, or none (413 when they are too large together)."""
+    async def upload(self, account: Account, uploads: list[Upload], environment_id: str | None = None) -> list[StoredFile]:
+        """Store every file of one request, or none (413 when they are too large together); with
+        `environment_id` (checked by the caller) they are kept in that environment."""
         if not uploads:
             raise Refused("VALIDATION_ERROR",
                           "No file in the request: send multipart/form-data with one or more `file` or `files` parts.")
@@ -85,7 +86,8 @@ class FileService:
                 raise too_large(self.max_upload_bytes) from None
             name = safe_filename(upload.name)
             stored.append(StoredFile(id=new_id(), account_id=account.id, original_name=name, size=size,
-                                     sha256=sha256, content_type=media_type(upload.content_type, name)))
+                                     sha256=sha256, content_type=media_type(upload.content_type, name),
+                                     environment_id=environment_id))
         for file in stored:
             await self.store.files.add(file)
         return stored

@@ -58,6 +58,11 @@ class Links:
         expires = self.expiry(now)
         return f"{self.base_url}/files/{file_id}?expires={expires}&signature={self._signature(file_id, expires)}"
 
+    def signed(self, path: str, subject: str, expires: int | None = None) -> str:
+        """A signed URL of `path` (under the base URL) for `subject`, checked with `check(subject, ...)`."""
+        expires = self.expiry() if expires is None else expires
+        return f"{self.base_url}{path}?expires={expires}&signature={self._signature(subject, expires)}"
+
     def check(self, file_id: str, expires: int | None, signature: str | None, now: float | None = None) -> None:
         """Nothing for a valid, unexpired link; 403 BAD_SIGNATURE or LINK_EXPIRED otherwise."""
         if expires is None or not signature \

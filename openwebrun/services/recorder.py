@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from openwebrun.domain.events import (
     Event,
     HumanAnswered,
     HumanInputNeeded,
+    PolicyDecided,
     SessionClosed,
     StepRecorded,
     TaskFinished,
     TaskStarted,
 )
-from openwebrun.domain.models import TaskStatus
+from openwebrun.domain.ids import new_id
+from openwebrun.domain.models import TaskStatus, utcnow
+from openwebrun.domain.policies import AuditEntry
 from openwebrun.runtime.events import EventHub
 from openwebrun.services.files import FileService
 from openwebrun.store.repositories import Store
@@ -73,6 +77,13 @@ class StoreRecorder:
                 await self.store.tasks.set_status(event.task_id, TaskStatus.RUNNING)
             case HumanInputNeeded():
                 await self.store.tasks.set_status(event.task_id, TaskStatus.GUARDRAIL, event.question)
+            case PolicyDecided():
+                await self.store.policies.audit(AuditEntry(
+                    id=new_id(), policy_id=event.policy_id, account_id=event.account_id, session_id=event.session_id,
+                    task_id=event.task_id, category=event.category, action=event.action,
+                    decision=event.decision,  # type: ignore[arg-type]
+                    rule_id=event.rule_id, human_response=event.human_response, layer=event.layer,
+                    at=datetime.fromtimestamp(event.at, UTC) if event.at else utcnow()))
             case HumanAnswered():
                 await self.store.tasks.set_status(event.task_id, TaskStatus.RUNNING)
             case TaskFinished():

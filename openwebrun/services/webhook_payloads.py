@@ -37,7 +37,8 @@ def _ai_response(task: Task, event: WebhookEvent) -> Any:
         return task.result.message
     if event is WebhookEvent.FAILED:
         return {**head, "error": task.error or "The task failed.", "code": task.error_code or "INTERNAL_ERROR"}
-    return {**head, "question": task.guardrail or "", "reason": task.guardrail_reason or "other"}
+    return {**head, "question": task.guardrail or "", "reason": task.guardrail_reason or "other",
+            **task.guardrail_details}
 
 
 def payload(kind: str, task: Task, at: float, full_body: FullBody) -> bytes:

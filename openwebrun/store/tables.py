@@ -33,6 +33,21 @@ class AccountRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)  # as-is: it signs deliveries
+    balance_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # USD x 1e6; None: unlimited
+    session_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class UsageDailyRow(Base):
+    __tablename__ = "usage_daily"
+
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tasks: Mapped[int] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    compute_seconds: Mapped[float] = mapped_column(Float)
+    proxied_bytes: Mapped[int] = mapped_column(BigInteger)
+    cost_micros: Mapped[int] = mapped_column(BigInteger)
 
 
 class ApiKeyRow(Base):
@@ -46,6 +61,7 @@ class ApiKeyRow(Base):
     revoked: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    scopes: Mapped[str] = mapped_column(String(100), server_default="admin")  # comma-separated
 
 
 class SessionRow(Base):
@@ -73,6 +89,7 @@ class TaskRow(Base):
     output_tokens: Mapped[int] = mapped_column(Integer)
     compute_time: Mapped[float] = mapped_column(Float)
     cost: Mapped[float] = mapped_column(Float)
+    proxy_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     result_message: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: no result
     result_data: Mapped[Any] = mapped_column(json_type(), nullable=True)
     result_files: Mapped[list | None] = mapped_column(json_type(), nullable=True)
@@ -117,6 +134,29 @@ class FileRow(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: uploaded; else the download URL
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    environment_id: Mapped[str | None] = mapped_column(ID, ForeignKey("environments.id", ondelete="CASCADE"),
+                                                       nullable=True, index=True)  # a file kept in an environment
+
+
+class EnvironmentRow(Base):
+    """An environment (profile): a browser state in the blob store under `state_sha256`, plus files."""
+
+    __tablename__ = "environments"
+    __table_args__ = (Index("ix_environments_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    state_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    blob_size: Mapped[int] = mapped_column(BigInteger)
+    blob_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    usage_count: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[str | None] = mapped_column(ID, nullable=True)  # the live session holding it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WebhookDeliveryRow(Base):
@@ -142,3 +182,37 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PolicyRow(Base):
+    """An automation policy; its rules are one JSON document (domain.policies.policy_to_dict)."""
+
+    __tablename__ = "policies"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PolicyAuditRow(Base):
+    """One policy decision (allow, block, guardrail) on one attempted action; never changed after."""
+
+    __tablename__ = "policy_audit"
+    __table_args__ = (Index("ix_policy_audit_policy_id_at", "policy_id", "at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(ID)  # kept after the policy is deleted: the trail stays
+    account_id: Mapped[str] = mapped_column(ID, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(ID, index=True)
+    task_id: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(Text)  # the attempted action, as shown to a person
+    rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    human_response: Mapped[str | None] = mapped_column(String(16), nullable=True)  # approved, rejected
+    layer: Mapped[str] = mapped_column(String(16))  # agent (before the action) or network (the proxy lane)

@@ -7,8 +7,8 @@ import pytest
 from openwebrun.agent.actions.catalog import ACTIONS, check_action, decision_schema, describe_actions
 
 NAMES = ["navigate", "click", "type", "press_key", "scroll", "scroll_to_text", "go_back", "wait", "read_page",
-         "select_option", "check", "hover", "drag", "open_tab", "switch_tab", "close_tab", "upload_file", "dialog",
-         "wait_for", "ask_human", "done"]
+         "select_text", "select_option", "check", "hover", "drag", "click_at", "open_tab", "switch_tab", "close_tab",
+         "upload_file", "dialog", "wait_for", "ask_human", "done"]
 
 
 def test_action_names_are_the_fixed_set():
@@ -20,7 +20,8 @@ def test_sample_decision_validates():
         {"action": "type", "index": 3, "text": "Ann", "submit": False},
         {"action": "select_option", "index": 4, "option": "Pro"},
         {"action": "dialog", "accept": True, "text": None},
-        {"action": "scroll", "direction": "down", "pages": 0.5},
+        {"action": "scroll", "direction": "down", "pages": 0.5, "index": None},
+        {"action": "drag", "index": 2, "to": None, "by": [40, 0], "at": [0.5, 0.5]},
         {"action": "done", "success": True, "result": {"name": "Ann", "tags": ["a", "b"]}},
     ]}
     jsonschema.validate(decision, decision_schema())
@@ -67,7 +68,8 @@ def test_result_schema_narrows_done():
 def test_describe_actions_is_lean_and_complete():
     text = describe_actions()
     for name in NAMES:
-        assert f"- {name}(" in text
+        assert (f"- {name}(" in text) == (name != "click_at")  # click_at only with vision
+    assert "- click_at(x, y)" in describe_actions(vision=True)
     assert len(text) / 4 < 500  # rough token count
 
 

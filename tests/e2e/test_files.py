@@ -97,8 +97,8 @@ def test_too_large_is_413_and_nothing_is_kept(api, server):
     blobs_before = sorted(p.name for p in (server.data_dir / "files").rglob("*") if p.is_file())
     one = upload(api, ("big.bin", b"x" * (LIMIT + 1), "application/octet-stream"))
     assert one.status_code == 413
-    assert one.json() == {"success": False, "code": "FILE_TOO_LARGE",
-                          "error": f"The upload is larger than the limit of {LIMIT} bytes (all files together)."}
+    too_large = f"The upload is larger than the limit of {LIMIT} bytes (all files together)."
+    assert one.json() == {"success": False, "code": "FILE_TOO_LARGE", "error": too_large, "message": too_large}
     together = upload(api, ("a.bin", b"a" * (LIMIT // 2 + 1), "application/octet-stream"),
                       ("b.bin", b"b" * (LIMIT // 2 + 1), "application/octet-stream"))
     assert together.status_code == 413 and together.json()["code"] == "FILE_TOO_LARGE"

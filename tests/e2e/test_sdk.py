@@ -83,9 +83,9 @@ def test_refusals_raise_with_codes(client, sdk_server):
     with pytest.raises(NotFoundError) as missing:
         client.tasks.get("0" * 32, "0" * 32)
     assert missing.value.code == "TASK_NOT_FOUND"
-    with pytest.raises(NotFoundError) as unknown_env:  # environments are not served yet
+    with pytest.raises(NotFoundError) as unknown_env:  # environment_id goes beside the task
         client.run_task("x", environment_id="env_1")
-    assert unknown_env.value.code == "NOT_FOUND"
+    assert unknown_env.value.code == "ENVIRONMENT_NOT_FOUND"
     with pytest.raises(NotFoundError):
         client.sessions.start(environment_id="env_1")
     with pytest.raises(BadRequestError) as no_file:

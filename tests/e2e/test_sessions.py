@@ -80,7 +80,8 @@ def test_capacity_limit_answers_503(make_server):
         assert client.get("/start/health").json()["instancesAvailable"] is False
         second = client.post("/start/start-session", json={})
         assert second.status_code == 503
-        assert second.json() == {"success": False, "error": "No available instances", "code": "NO_AVAILABLE_INSTANCES"}
+        assert second.json() == {"success": False, "error": "No available instances",
+                                 "message": "No available instances", "code": "NO_AVAILABLE_INSTANCES"}
         terminate(client, first["sessionId"])
         assert client.post("/start/start-session", json={}).status_code == 200
 

@@ -11,7 +11,7 @@ from tests.e2e.conftest import act, done, script, send_task, terminate
 from tests.support.socket_client import SessionSocket, SocketRefused, StalledSocket
 
 USAGE_KEYS = {"prompt_tokens", "completion_tokens", "total_tokens", "completion_time", "cost",
-              "inputTokens", "outputTokens", "computeTime"}
+              "inputTokens", "outputTokens", "computeTime", "proxyBytes"}
 
 
 def open_session(api, **body) -> dict:
@@ -94,8 +94,8 @@ def test_new_task_over_the_socket_answers_through_the_ack(api, llm, site, server
         bad = sock.send({"actionType": "newTask"}, ack=True)
         assert bad["success"] is False and bad["code"] == "VALIDATION_ERROR" and "taskDetails" in bad["error"]
         idle = sock.send({"actionType": "state", "newState": "pause"}, ack=True)
-        assert idle == {"success": False, "error": "No task is running in this session: nothing to pause.",
-                        "code": "NO_RUNNING_TASK"}
+        nothing = "No task is running in this session: nothing to pause."
+        assert idle == {"success": False, "error": nothing, "message": nothing, "code": "NO_RUNNING_TASK"}
         nonsense = sock.send("pause", ack=True)  # type: ignore[arg-type]
         assert nonsense["code"] == "VALIDATION_ERROR"
         gone = sock.send({"actionType": "state", "newState": "terminate"}, ack=True)

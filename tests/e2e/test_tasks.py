@@ -111,7 +111,8 @@ def test_newtask_while_running_is_queued_and_runs_after(make_server, llm, site):
 def test_unknown_task_poll_is_404(api):
     response = api.get("/task/0123/4567")
     assert response.status_code == 404
-    assert response.json() == {"success": False, "error": "Task not found.", "code": "TASK_NOT_FOUND"}
+    assert response.json() == {"success": False, "error": "Task not found.", "message": "Task not found.",
+                               "code": "TASK_NOT_FOUND"}
 
 
 def test_secret_values_never_reach_the_model(api, llm, site):

@@ -2,6 +2,7 @@
 
 PostgreSQL runs when OPENWEBRUN_TEST_POSTGRES_URL is set, e.g.
 postgresql+asyncpg://postgres@127.0.0.1:5432/test ; its public schema is dropped and recreated per test.
+Under pytest-xdist each worker has a database of its own (test_gw0, test_gw1, ...), made on first use.
 """
 from __future__ import annotations
 
@@ -16,6 +17,25 @@ from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
 
 PG_ENV = "OPENWEBRUN_TEST_POSTGRES_URL"
+
+
+async def worker_database(url: str) -> str:
+    """`url`, or under pytest-xdist the URL of this worker's own database (created when missing)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            exists = await conn.exec_driver_sql(f"SELECT 1 FROM pg_database WHERE datname = '{own}'")
+            if exists.first() is None:
+                await conn.exec_driver_sql(f'CREATE DATABASE "{own}"')
+    finally:
+        await db.close()
+    return f"{base}/{own}"
 
 
 async def reset_postgres(url: str) -> None:
@@ -37,6 +57,7 @@ async def empty_db_url(request, tmp_path) -> str:
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"PostgreSQL backend: set {PG_ENV}=postgresql+asyncpg://user@host:port/db to run")
+    url = await worker_database(url)
     await reset_postgres(url)
     return url
 

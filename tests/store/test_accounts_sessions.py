@@ -66,3 +66,31 @@ async def test_list_active_per_account_and_end_all(store, account):
     assert await store.sessions.end_all_active("server restarted") == 3
     assert await store.sessions.list_active() == []
     assert (await store.sessions.get(theirs.id)).end_reason == "server restarted"
+
+
+async def test_balance_charge_and_credit(store):
+    limited = await store.accounts.create("team", balance=1.5, session_limit=2)
+    unlimited = await store.accounts.create("admin", is_admin=True)
+    assert (await store.accounts.get(limited.id)).balance == 1.5
+    assert (await store.accounts.get(limited.id)).session_limit == 2
+    assert await store.accounts.charge(limited.id, 600_000) == 0.9
+    assert await store.accounts.charge(limited.id, 1_000_000) == -0.1  # a last step may overdraw
+    assert await store.accounts.credit(limited.id, 2.0) == 1.9
+    assert await store.accounts.charge(unlimited.id, 5_000_000) is None
+    assert await store.accounts.credit(unlimited.id, 1.0) is None
+    assert (await store.accounts.get(unlimited.id)).balance is None
+
+
+async def test_usage_adds_up_per_account_and_day(store):
+    from openwebrun.domain.models import DailyUsage
+
+    account = await store.accounts.create("team", balance=10)
+    for _ in range(3):
+        await store.usage.add(DailyUsage(account.id, "2026-12-01", tasks=1, input_tokens=100, output_tokens=10,
+                                         compute_seconds=1.5, proxied_bytes=1000, cost=0.25))
+    await store.usage.add(DailyUsage(account.id, "2026-12-02", tasks=1, cost=0.5))
+    days = await store.usage.list(account.id)
+    assert [(d.day, d.tasks, d.input_tokens, d.output_tokens, d.proxied_bytes, d.cost) for d in days] == [
+        ("2026-12-01", 3, 300, 30, 3000, 0.75), ("2026-12-02", 1, 0, 0, 0, 0.5)]
+    assert days[0].compute_seconds == 4.5
+    assert [d.day for d in await store.usage.list(account.id, since="2026-12-02")] == ["2026-12-02"]

@@ -126,10 +126,11 @@ class ServerProcess:
         self.base_url = f"http://{host}:{self.port}"
         self.log_path = data_dir / "server.log"
         self.env = {**os.environ, "OPENWEBRUN_DATA_DIR": str(data_dir), "OPENWEBRUN_PORT": str(self.port),
-                    "OPENWEBRUN_HOST": host, "OPENWEBRUN_API_KEY": API_KEY, **env}
+                    "OPENWEBRUN_HOST": host, "OPENWEBRUN_API_KEY": API_KEY,
+                    "OPENWEBRUN_RATE_LIMIT": "off", **env}  # rate-limit tests set their own limit
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> ServerProcess:
+    def start(self, timeout: float = 120) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "openwebrun.cli", "serve"], env=self.env,

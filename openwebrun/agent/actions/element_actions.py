@@ -8,6 +8,7 @@ from playwright.async_api import ElementHandle
 from playwright.async_api import Error as PlaywrightError
 
 from openwebrun.agent.actions.field_values import DATE_TIME_TYPES, FORMS, field_value
+from openwebrun.agent.actions.pointer_actions import point_in
 from openwebrun.agent.env import ActionResult
 from openwebrun.domain.site_rules import PLACEHOLDER
 
@@ -77,7 +78,8 @@ READ_BACK = """(e) => new Promise((done) => setTimeout(() => done({
   value: e.value, disabled: !!e.disabled, maxlength: e.maxLength ?? -1}), 0))"""
 
 STATE_WORDS = (" placeholder=", " value=", " selected=", " options:", " checked", " unchecked", " →",
-               " required", " files=", " no file chosen", " text=")
+               " required", " files=", " no file chosen", " text=", " colour=", " image=", " state=", " position=",
+               " (scroll area")
 
 
 def _name(ref_line: str) -> str:
@@ -143,8 +145,29 @@ async def click(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     if not info["visible"]:
         return ActionResult(error=f"element [{p['index']}] is not visible now (hidden or collapsed); "
                                   "open its menu or scroll, then observe again")
+    if p.get("at") is not None:
+        return await _click_at_point(env, element, name, p["index"], p["at"])
     how = await _click(env, element, info)
     return ActionResult(message=f"clicked [{p['index']}] {name}{how}")
+
+
+async def _click_at_point(env: BrowserEnv, element: ElementHandle, name: str, index: int,
+                          at: list[float]) -> ActionResult:
+    """A mouse click on a point inside the element (a hot spot, one end of a bar); when something else
+    covers that point, the click still lands there, as a person's would."""
+    point = await point_in(element, at, index)
+    if isinstance(point, str):
+        return ActionResult(error=point)
+    where = f"at ({point['x']:.0f}, {point['y']:.0f}) px of"
+    try:
+        answered = await env.guarded(element.click(position=point, timeout=QUICK_MS))
+    except PlaywrightError:
+        box = await element.bounding_box()
+        if box is None:
+            return ActionResult(error=f"element [{index}] has no box on the page now")
+        answered = await env.guarded(env.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"]))
+        where += " (covered there: the click went to what is on top)"
+    return ActionResult(message=f"clicked {where} [{index}] {name}" + ("" if answered else "; a dialog opened"))
 
 
 async def type_text(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
@@ -274,38 +297,62 @@ async def hover(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     element, name, info = found
     if not info["visible"]:
         return ActionResult(error=f"element [{p['index']}] is not visible now")
-    await env.guarded(element.hover(timeout=QUICK_MS))
-    return ActionResult(message=f"hovering over [{p['index']}] {name}")
+    if p.get("at") is None:
+        await env.guarded(element.hover(timeout=QUICK_MS))
+        return ActionResult(message=f"hovering over [{p['index']}] {name}")
+    point = await point_in(element, p["at"], p["index"])
+    if isinstance(point, str):
+        return ActionResult(error=point)
+    await env.guarded(element.hover(position=point, timeout=QUICK_MS, force=True))
+    return ActionResult(message=f"hovering at ({point['x']:.0f}, {point['y']:.0f}) px of [{p['index']}] {name}")
 
 
 async def drag(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
-    """Press the mouse on [index], move it in steps onto [to], release: drives HTML5 drag and drop
-    and script drags (sortable lists) alike."""
-    index, to = p["index"], p["to"]
+    """Press the mouse on [index] (at its centre, or at point `at`), move it in steps onto [to] or by
+    [dx, dy] pixels, release: drives HTML5 drag and drop and script drags (sortable lists, sliders,
+    resize grips) alike."""
+    index, to, by = p["index"], p.get("to"), p.get("by")
+    if (to is None) == (by is None):
+        return ActionResult(error="give either to (an element number) or by ([dx, dy] in pixels): one of them")
+    if by is not None and len(by) != 2:
+        return ActionResult(error=f"by must be two numbers [dx, dy], got {by}")
     found = await _usable(env, index)
     if isinstance(found, ActionResult):
         return found
     source, name, info = found
-    aimed = await _usable(env, to, allow_disabled=True)
-    if isinstance(aimed, ActionResult):
-        return aimed
-    target, target_name, _ = aimed
     if not info["visible"]:
         return ActionResult(error=f"element [{index}] is not visible now")
-    await source.scroll_into_view_if_needed(timeout=QUICK_MS)
-    start, end = await source.bounding_box(), await target.bounding_box()
-    if end is None or start is None:
+    target, target_name = None, ""
+    if to is not None:
+        aimed = await _usable(env, to, allow_disabled=True)
+        if isinstance(aimed, ActionResult):
+            return aimed
+        target, target_name, _ = aimed
+    point = await point_in(source, p.get("at"), index)
+    if isinstance(point, str):
+        return ActionResult(error=point)
+    start = await source.bounding_box()
+    end = await target.bounding_box() if target is not None else None
+    if start is None or (target is not None and end is None):
         return ActionResult(error=f"element [{to if start else index}] has no box on the page now")
-    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    x, y = start["x"] + point["x"], start["y"] + point["y"]
     viewport = env.page.viewport_size or {"width": 0, "height": 0}
-    if not (0 <= tx < viewport["width"] and 0 <= ty < viewport["height"]):
-        return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
+    if end is not None:
+        tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+        if not (0 <= tx < viewport["width"] and 0 <= ty < viewport["height"]):
+            return ActionResult(error=f"[{index}] and [{to}] are not on screen together; scroll so that both show")
+        # the drop point lies just past the target's centre in the direction of travel: sortable lists
+        # move an item once the pointer crosses the middle of the one it goes to
+        tx += _sign(tx - x) * min(end["width"] / 4, PAST_CENTRE_PX)
+        ty += _sign(ty - y) * min(end["height"] / 4, PAST_CENTRE_PX)
+        done = f"onto [{to}] {target_name}"
+    else:
+        assert by is not None
+        tx, ty = x + float(by[0]), y + float(by[1])
+        if not (0 <= tx < viewport["width"] and 0 <= ty < viewport["height"]):
+            return ActionResult(error=f"by={by} ends outside the viewport at ({tx:.0f}, {ty:.0f}); scroll first or drag less")
+        done = f"by ({float(by[0]):g}, {float(by[1]):g}) px"
     mouse = env.page.mouse
-    # the drop point lies just past the target's centre in the direction of travel: sortable lists
-    # move an item once the pointer crosses the middle of the one it goes to
-    tx += _sign(tx - x) * min(end["width"] / 4, PAST_CENTRE_PX)
-    ty += _sign(ty - y) * min(end["height"] / 4, PAST_CENTRE_PX)
     await mouse.move(x, y)
     await mouse.down()
     try:
@@ -313,7 +360,7 @@ async def drag(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
         await mouse.move(tx, ty, steps=DRAG_STEPS)
     finally:
         await mouse.up()
-    return ActionResult(message=f"dragged [{index}] {name} onto [{to}] {target_name}")
+    return ActionResult(message=f"dragged [{index}] {name} {done}")
 
 
 def _sign(delta: float) -> int:

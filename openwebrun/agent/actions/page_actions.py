@@ -45,6 +45,53 @@ SCROLL = """([down, pages]) => {
 }"""
 
 
+# Scroll the scroll area of element e (itself or its nearest ancestor that scrolls) by pages of its height.
+SCROLL_AREA = """(e, [down, pages]) => {
+  const scrolls = (el) => {
+    const s = getComputedStyle(el);
+    return (/^(auto|scroll|overlay)$/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1) ||
+      (/^(auto|scroll|overlay)$/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1);
+  };
+  let area = e;
+  while (area && area !== document.body && !scrolls(area)) area = area.parentElement;
+  if (!area || area === document.body) return null;
+  const vertical = area.scrollHeight > area.clientHeight + 1;
+  const before = vertical ? area.scrollTop : area.scrollLeft;
+  const step = (down ? 1 : -1) * pages * (vertical ? area.clientHeight : area.clientWidth);
+  area.scrollBy({top: vertical ? step : 0, left: vertical ? 0 : step, behavior: "instant"});
+  const now = vertical ? area.scrollTop : area.scrollLeft;
+  const size = vertical ? area.scrollHeight - area.clientHeight : area.scrollWidth - area.clientWidth;
+  return {moved: Math.round(now - before), before: Math.round(now), after: Math.round(size - now),
+    axis: vertical ? ["above", "below"] : ["left", "right"]};
+}"""
+
+# The full text of one element: a field's value, else its visible text with images by their alt text.
+FULL_TEXT = """(e) => {
+  if (e.tagName === "INPUT" || e.tagName === "TEXTAREA" || e.tagName === "SELECT") return e.value;
+  const out = [];
+  const rec = (n) => {
+    for (const c of n.childNodes) {
+      if (c.nodeType === Node.TEXT_NODE) { out.push(c.nodeValue); continue; }
+      if (c.nodeType !== Node.ELEMENT_NODE || /^(SCRIPT|STYLE|NOSCRIPT|TEMPLATE)$/.test(c.tagName)) continue;
+      if (!c.checkVisibility()) continue;
+      if (c.tagName === "IMG") {
+        const a = c.getAttribute("alt") || c.getAttribute("title");
+        if (a) out.push(` ${a} `);
+        continue;
+      }
+      if (c.tagName === "BR") { out.push("\\n"); continue; }
+      const block = !getComputedStyle(c).display.startsWith("inline");
+      if (block) out.push("\\n");
+      rec(c);
+      if (block) out.push("\\n");
+    }
+  };
+  rec(e);
+  const text = out.join("").replace(/[ \\t]+/g, " ").replace(/ *\\n[ \\n]*/g, "\\n").trim();
+  return text || e.getAttribute("aria-label") || e.getAttribute("title") || e.getAttribute("alt") || "";
+}"""
+
+
 def _normalize_url(url: str) -> str:
     """`url` with https:// added when it has no scheme ("example.com", "localhost:8080/x")."""
     url = url.strip()
@@ -100,11 +147,31 @@ async def scroll(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     pages = p.get("pages")
     pages = 1.0 if pages is None else min(max(float(pages), 0.1), 10.0)
     down = p["direction"] == "down"
+    if p.get("index") is not None:
+        return await _scroll_area(env, p["index"], down, pages, p["direction"])
     done = await env.page.main_frame.evaluate(SCROLL, [down, pages])
     if not done["moved"]:
         return ActionResult(message=f"cannot scroll {p['direction']}: already at the {'bottom' if down else 'top'}")
     return ActionResult(message=f"scrolled the {done['area']} {p['direction']} {abs(done['moved'])} px; "
                                 f"{done['above']} px above, {done['below']} px below")
+
+
+async def _scroll_area(env: BrowserEnv, index: int, down: bool, pages: float, direction: str) -> ActionResult:
+    from openwebrun.agent.browser_env import ElementError
+
+    try:
+        element, ref = await env.element(index)
+    except ElementError as exc:
+        return ActionResult(error=str(exc))
+    done = await element.evaluate(SCROLL_AREA, [down, pages])
+    if done is None:
+        return ActionResult(error=f"element [{index}] is not in a scroll area; scroll without index scrolls the page")
+    before, after = done["axis"]
+    if not done["moved"]:
+        edge = ("bottom" if down else "top") if before == "above" else ("end" if down else "start")
+        return ActionResult(message=f"cannot scroll [{index}] {direction}: already at the {edge}")
+    return ActionResult(message=f"scrolled the area of [{index}] {direction} {abs(done['moved'])} px; "
+                                f"{done['before']} px {before}, {done['after']} px {after}")
 
 
 async def scroll_to_text(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
@@ -153,6 +220,8 @@ async def wait_for(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
 
 
 async def read_page(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
+    if p.get("index") is not None:
+        return await _read_element(env, p["index"])
     parts: list[str] = []
     for frame in env.page.frames:
         try:
@@ -167,6 +236,19 @@ async def read_page(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:
     if len(text) > READ_LIMIT:
         text = text[:READ_LIMIT] + f"\n… (cut at {READ_LIMIT} characters)"
     return ActionResult(message=text)
+
+
+async def _read_element(env: BrowserEnv, index: int) -> ActionResult:
+    from openwebrun.agent.browser_env import ElementError
+
+    try:
+        element, ref = await env.element(index)
+    except ElementError as exc:
+        return ActionResult(error=str(exc))
+    text = await element.evaluate(FULL_TEXT)
+    if len(text) > READ_LIMIT:
+        text = text[:READ_LIMIT] + f"\n… (cut at {READ_LIMIT} characters)"
+    return ActionResult(message=f"Full text of [{index}] ({len(text)} characters):\n{text}")
 
 
 async def dialog(env: BrowserEnv, p: dict[str, Any]) -> ActionResult:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Error as PlaywrightError
 
-from openwebrun.agent.actions import element_actions, page_actions, tab_actions
+from openwebrun.agent.actions import element_actions, page_actions, pointer_actions, tab_actions
 from openwebrun.agent.actions.catalog import check_action
 from openwebrun.agent.env import ActionResult
 
@@ -17,16 +17,18 @@ if TYPE_CHECKING:
 
 Handler = Callable[["BrowserEnv", dict[str, Any]], Awaitable[ActionResult]]
 
-HANDLERS: dict[str, Handler] = {**element_actions.HANDLERS, **page_actions.HANDLERS, **tab_actions.HANDLERS}
-# Around each action: a context manager that yields False when the batch must stop before it.
-Around = Callable[[dict[str, Any]], AbstractAsyncContextManager[bool]]
+HANDLERS: dict[str, Handler] = {**element_actions.HANDLERS, **page_actions.HANDLERS, **pointer_actions.HANDLERS,
+                                **tab_actions.HANDLERS}
+# Around each action: a context manager that yields False when the batch must stop before it, or
+# an ActionResult that stands for the action, which then does not run (a policy refused it).
+Around = Callable[[dict[str, Any]], AbstractAsyncContextManager[bool | ActionResult]]
 # Actions that always leave a different page (or tab) behind.
 CHANGES_PAGE = {"navigate", "go_back", "open_tab", "switch_tab", "close_tab", "dialog"}
 # Actions allowed while a JS dialog blocks the active tab.
 DIALOG_SAFE = {"dialog", "done", "wait", "open_tab", "switch_tab", "close_tab"}
 ACTION_S = 20.0  # bound of one non-navigating action
 # How long to watch for a new tab, navigation or dialog set off by an action that may start one.
-WATCH_S = {"click": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2, "drag": 0.2}
+WATCH_S = {"click": 0.4, "click_at": 0.4, "press_key": 0.3, "type": 0.3, "select_option": 0.2, "check": 0.2, "drag": 0.2}
 
 
 async def run_batch(env: BrowserEnv, actions: list[dict], around: Around | None = None,
@@ -42,6 +44,9 @@ async def run_batch(env: BrowserEnv, actions: list[dict], around: Around | None 
             done = await run_one(env, actions[i], pause, handlers)
         else:
             async with around(actions[i]) as go:
+                if isinstance(go, ActionResult):
+                    results.append(go)
+                    break
                 if not go:
                     break
                 done = await run_one(env, actions[i], pause, handlers)
@@ -65,7 +70,7 @@ def _folded_wait(action: Any, after: Any) -> dict | None:
 async def run_one(env: BrowserEnv, action: Any, pause: dict | None = None,
                   handlers: dict[str, Handler] | None = None) -> list[ActionResult]:
     """Run `action`; with `pause` (a wait that follows it) run that too and return both results."""
-    problem = check_action(action)
+    problem = check_action(action, vision=env.vision)
     if problem:
         return [ActionResult(error=problem)]
     name = action["action"]

@@ -24,6 +24,7 @@
     "menuitemradio", "option", "switch", "combobox", "textbox", "searchbox", "slider", "spinbutton",
     "treeitem", "gridcell"]);
   const CONTROL_TAGS = new Set(["INPUT", "SELECT", "TEXTAREA", "BUTTON"]);
+  const FIELD_TAGS = new Set(["INPUT", "SELECT", "TEXTAREA"]);
   const SKIP_TAGS = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK"]);
   const SVG_SHAPES = 400;  // descendants of one <svg> looked at for clickable shapes
   const CONTAINERS = new Set(["FORM", "FIELDSET", "UL", "OL", "TABLE", "DIALOG", "NAV", "MENU"]);
@@ -41,9 +42,57 @@
 
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const cut = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
-  const quote = (s, n) => JSON.stringify(cut(clean(s), n));
+  // a long name is condensed from the middle (its start and its end both tell), with its length
+  const condense = (s, n) => {
+    if (s.length <= n) return JSON.stringify(s);
+    const head = Math.ceil(n * 0.6);
+    return JSON.stringify(s.slice(0, head) + "…" + s.slice(s.length - (n - head - 1))) + ` (${s.length} chars)`;
+  };
+  const quote = (s, n) => condense(clean(s), n);
   // a field value as it is (spaces and line breaks kept, escaped by JSON), only cut when long
   const exact = (s, n) => JSON.stringify(cut(s, n));
+
+  // CSS colour names (one per value) for naming a colour by its nearest one
+  const COLOUR_NAMES = "aliceblue:f0f8ff antiquewhite:faebd7 cyan:00ffff aquamarine:7fffd4 azure:f0ffff beige:f5f5dc bisque:ffe4c4 black:000000 blanchedalmond:ffebcd blue:0000ff blueviolet:8a2be2 brown:a52a2a burlywood:deb887 cadetblue:5f9ea0 chartreuse:7fff00 chocolate:d2691e coral:ff7f50 cornflowerblue:6495ed cornsilk:fff8dc crimson:dc143c darkblue:00008b darkcyan:008b8b darkgoldenrod:b8860b darkgray:a9a9a9 darkgreen:006400 darkkhaki:bdb76b darkmagenta:8b008b darkolivegreen:556b2f darkorange:ff8c00 darkorchid:9932cc darkred:8b0000 darksalmon:e9967a darkseagreen:8fbc8f darkslateblue:483d8b darkslategray:2f4f4f darkturquoise:00ced1 darkviolet:9400d3 deeppink:ff1493 deepskyblue:00bfff dimgray:696969 dodgerblue:1e90ff firebrick:b22222 floralwhite:fffaf0 forestgreen:228b22 gainsboro:dcdcdc ghostwhite:f8f8ff gold:ffd700 goldenrod:daa520 gray:808080 green:008000 greenyellow:adff2f honeydew:f0fff0 hotpink:ff69b4 indianred:cd5c5c indigo:4b0082 ivory:fffff0 khaki:f0e68c lavender:e6e6fa lavenderblush:fff0f5 lawngreen:7cfc00 lemonchiffon:fffacd lightblue:add8e6 lightcoral:f08080 lightcyan:e0ffff lightgoldenrodyellow:fafad2 lightgray:d3d3d3 lightgreen:90ee90 lightpink:ffb6c1 lightsalmon:ffa07a lightseagreen:20b2aa lightskyblue:87cefa lightslategray:778899 lightsteelblue:b0c4de lightyellow:ffffe0 lime:00ff00 limegreen:32cd32 linen:faf0e6 magenta:ff00ff maroon:800000 mediumaquamarine:66cdaa mediumblue:0000cd mediumorchid:ba55d3 mediumpurple:9370db mediumseagreen:3cb371 mediumslateblue:7b68ee mediumspringgreen:00fa9a mediumturquoise:48d1cc mediumvioletred:c71585 midnightblue:191970 mintcream:f5fffa mistyrose:ffe4e1 moccasin:ffe4b5 navajowhite:ffdead navy:000080 oldlace:fdf5e6 olive:808000 olivedrab:6b8e23 orange:ffa500 orangered:ff4500 orchid:da70d6 palegoldenrod:eee8aa palegreen:98fb98 paleturquoise:afeeee palevioletred:db7093 papayawhip:ffefd5 peachpuff:ffdab9 peru:cd853f pink:ffc0cb plum:dda0dd powderblue:b0e0e6 purple:800080 rebeccapurple:663399 red:ff0000 rosybrown:bc8f8f royalblue:4169e1 saddlebrown:8b4513 salmon:fa8072 sandybrown:f4a460 seagreen:2e8b57 seashell:fff5ee sienna:a0522d silver:c0c0c0 skyblue:87ceeb slateblue:6a5acd slategray:708090 snow:fffafa springgreen:00ff7f steelblue:4682b4 tan:d2b48c teal:008080 thistle:d8bfd8 tomato:ff6347 turquoise:40e0d0 violet:ee82ee wheat:f5deb3 white:ffffff whitesmoke:f5f5f5 yellow:ffff00 yellowgreen:9acd32".split(" ").map((p) => {
+    const [name, hex] = p.split(":");
+    return [name, parseInt(hex.slice(0, 2), 16), parseInt(hex.slice(2, 4), 16), parseInt(hex.slice(4, 6), 16)];
+  });
+  // "rgb(230, 0, 0)" -> [230, 0, 0], null when transparent
+  function rgbOf(css) {
+    const m = /rgba?\(([\d.]+),? ([\d.]+),? ([\d.]+)(?:,? \/? ?([\d.]+))?\)/.exec(css || "");
+    if (!m || (m[4] !== undefined && parseFloat(m[4]) < 0.1)) return null;
+    return [Math.round(+m[1]), Math.round(+m[2]), Math.round(+m[3])];
+  }
+  // "red #ff0000" (nearest CSS name, then the exact value)
+  function colourName(rgb) {
+    let best = "", dist = Infinity;
+    for (const [name, r, g, b] of COLOUR_NAMES) {
+      const d = 2 * (r - rgb[0]) ** 2 + 4 * (g - rgb[1]) ** 2 + 3 * (b - rgb[2]) ** 2;
+      if (d < dist) { dist = d; best = name; }
+    }
+    return best + " #" + rgb.map((v) => v.toString(16).padStart(2, "0")).join("");
+  }
+  // the colour a box is filled with: its own background, else that of its first filled descendant
+  function fillOf(el) {
+    let rgb = rgbOf(getComputedStyle(el).backgroundColor);
+    const inner = el.getElementsByTagName("*");
+    for (let k = 0; !rgb && k < inner.length && k < 6; k++) rgb = rgbOf(getComputedStyle(inner[k]).backgroundColor);
+    return rgb ? colourName(rgb) : "";
+  }
+  // an image drawn by CSS (background-image or content: url()), as its file name: "x.png"
+  function cssImage(el) {
+    const style = getComputedStyle(el);
+    for (const v of [style.content, style.backgroundImage]) {
+      const m = /url\("?([^")]*)"?\)/.exec(v || "");
+      if (m) return m[1].startsWith("data:") ? "data" : cut(m[1].split(/[?#]/)[0].split("/").pop() || "image", 40);
+    }
+    return "";
+  }
+  // state classes a stylesheet draws (checked, selected, active ...)
+  const STATE_CLASS = /^(?:.*[-_])?(checked|selected|active|current|pressed|on|open|disabled|done|marked|highlighted|chosen|flipped)$/i;
+  function stateClasses(el) {
+    return (el.getAttribute("class") || "").trim().split(/\s+/).filter((c) => STATE_CLASS.test(c)).join(" ");
+  }
 
   // An open modal makes the page behind it unreachable: what it hides from assistive technology
   // (aria-hidden) stays out. Without one, aria-hidden content that is on screen is clickable.
@@ -60,8 +109,56 @@
     return !hit || el.contains(hit);
   }
 
+  // the visible part of the scroll areas being walked (viewport coordinates), null outside them
+  let clip = null;
   function inBand(rect, band) {
+    if (clip && !(rect.bottom >= clip.top && rect.top <= clip.bottom && rect.right >= clip.left && rect.left <= clip.right)) {
+      return false;
+    }
     return rect.bottom >= -band * vh && rect.top <= vh + band * vh;
+  }
+
+  // how far an element scrolls on each side ({up, down, left, right} px), null when it does not
+  // clip content it can scroll to
+  function scrollExtent(el, style) {
+    if (el === document.body || el === document.documentElement || el === document.scrollingElement) return null;
+    const canY = /^(auto|scroll|overlay)$/.test(style.overflowY) && el.scrollHeight > el.clientHeight + 4;
+    const canX = /^(auto|scroll|overlay)$/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 4;
+    if (!canY && !canX) return null;
+    const up = canY ? Math.round(el.scrollTop) : 0;
+    const left = canX ? Math.round(Math.abs(el.scrollLeft)) : 0;
+    return { up, down: canY ? Math.max(0, Math.round(el.scrollHeight - el.clientHeight - up)) : 0,
+      left, right: canX ? Math.max(0, Math.round(el.scrollWidth - el.clientWidth - left)) : 0 };
+  }
+
+  function scrollNote(x) {
+    const parts = [];
+    if (x.up > 2) parts.push(`${x.up} px above`);
+    if (x.down > 2) parts.push(`${x.down} px below`);
+    if (x.left > 2) parts.push(`${x.left} px left`);
+    if (x.right > 2) parts.push(`${x.right} px right`);
+    return parts.length ? parts.join(", ") : "all shown";
+  }
+
+  // the padding box of a scroll area, cut to the clip already in force
+  function clipOf(el, r) {
+    const box = { left: r.left + el.clientLeft, top: r.top + el.clientTop };
+    box.right = box.left + el.clientWidth;
+    box.bottom = box.top + el.clientHeight;
+    if (!clip) return box;
+    return { left: Math.max(box.left, clip.left), top: Math.max(box.top, clip.top),
+      right: Math.min(box.right, clip.right), bottom: Math.min(box.bottom, clip.bottom) };
+  }
+
+  const transparent = (c) => c === "transparent" || /^rgba\(.*,\s*0\)$/.test(c);
+  // text no one can see: clipped to nothing (the "visually hidden" pattern) or fully transparent
+  function clippedAway(style, rect) {
+    return parseFloat(style.opacity) === 0 || style.clip === "rect(0px, 0px, 0px, 0px)" ||
+      /inset\((50|100)%\)/.test(style.clipPath) ||
+      (style.overflow !== "visible" && rect.width <= 1 && rect.height <= 1);
+  }
+  function textHidden(style) {
+    return parseFloat(style.fontSize) === 0 || transparent(style.color) || style.visibility !== "visible";
   }
 
   function flush() {
@@ -106,7 +203,7 @@
   }
 
   function ownText(el) {
-    let t = clean(el.innerText || el.textContent);
+    let t = textHidden(getComputedStyle(el)) ? "" : el.querySelector("img") ? richText(el) : clean(el.innerText || el.textContent);
     if (t) return t;
     for (const attr of ["title", "alt"]) {
       t = clean(el.getAttribute(attr));
@@ -116,6 +213,32 @@
     const inner = el.querySelector && el.querySelector("img[alt],[title],[aria-label]");
     if (inner) t = clean(inner.getAttribute("alt") || inner.getAttribute("title") || inner.getAttribute("aria-label"));
     return t;
+  }
+
+  // the text of an element with the alt text of its images in place ("[img] Salad" reads "vegan Salad")
+  function richText(el) {
+    const out = [];
+    let budget = 300;
+    const rec = (n) => {
+      for (const c of n.childNodes) {
+        if (--budget < 0) return;
+        if (c.nodeType === Node.TEXT_NODE) { out.push(c.nodeValue); continue; }
+        if (c.nodeType !== Node.ELEMENT_NODE || SKIP_TAGS.has(c.tagName) || !c.checkVisibility()) continue;
+        if (c.tagName === "IMG") {
+          const a = clean(c.getAttribute("alt") || c.getAttribute("title"));
+          if (a) out.push(` ${a} `);
+          continue;
+        }
+        const style = getComputedStyle(c);
+        if (textHidden(style) && !c.firstElementChild) continue;
+        const block = !style.display.startsWith("inline");
+        if (block) out.push(" ");
+        rec(c);
+        if (block) out.push(" ");
+      }
+    };
+    rec(el);
+    return budget < 0 ? clean(el.innerText) : clean(out.join(""));
   }
 
   // the telling class of an icon element (an empty element drawn by CSS: "ui-icon-seek-start",
@@ -209,6 +332,8 @@
       const parts = [l.head];
       if (href) parts.push(`→ ${href}`);
       if (l.tail) parts.push(l.tail);
+      if (l.line.scrollNote) parts.push(`(${l.line.scrollNote})`);
+      delete l.line.scrollNote;
       l.line.t = parts.join(" ");
     }
   }
@@ -316,6 +441,12 @@
         parts.push(el.checked ? "checked" : "unchecked");
       } else if (type === "submit" || type === "button" || type === "reset" || type === "image") {
         parts.push("button", quote(name || el.value || el.alt || type, 80));
+      } else if (type === "range") {
+        parts.push("slider");
+        const label = name || followingLabel(el);
+        if (label) parts.push(quote(label, 80));
+        parts.push(`value=${el.value} min=${el.min || 0} max=${el.max || 100}`);
+        if (el.step && el.step !== "1") parts.push(`step=${cut(el.step, 10)}`);
       } else if (type === "file") {
         parts.push("file input", quote(name || el.name, 60));
         const names = Array.from(el.files || []).map((f) => f.name).join(", ");
@@ -362,9 +493,13 @@
       parts.push(`text=${quote(el.innerText, 120)}`);
     } else if (el instanceof SVGElement && !role) {
       return describeSvg(el);
+    } else if (SLIDER_HANDLE.test(el.getAttribute("class") || "") && !role) {
+      parts.push("slider", named(el, name, 80), handleRange(el));
     } else {
       const kind = role || (tag === "SUMMARY" ? "summary" : "clickable");
       parts.push(kind, named(el, name || ownText(el), 100));
+      const range = ariaRange(el);
+      if (range) parts.push(range);
       if (el.isContentEditable) parts.push("editable");
     }
     if (tag !== "INPUT" && tag !== "SELECT" && tag !== "TEXTAREA") {
@@ -372,6 +507,43 @@
       if (icon && !parts.some((p) => p.includes(icon))) parts.push(`icon=${icon}`);
     }
     return parts.concat(flags(el)).join(" ");
+  }
+
+  // value, minimum and maximum of an ARIA range widget (slider, spinbutton, progressbar, meter)
+  function ariaRange(el) {
+    const now = el.getAttribute("aria-valuenow");
+    if (now === null) return "";
+    const said = el.getAttribute("aria-valuetext");
+    const parts = [`value=${said ? quote(said, 40) : cut(now, 20)}`];
+    for (const k of ["min", "max"]) {
+      const v = el.getAttribute(`aria-value${k}`);
+      if (v !== null) parts.push(`${k}=${cut(v, 20)}`);
+    }
+    return parts.join(" ");
+  }
+
+  // a script slider's handle (jQuery UI, noUiSlider, rc-slider ...): the widget's value when it
+  // can be read, else where the handle sits along its track
+  const SLIDER_HANDLE = /(^|\s)[\w-]*slider-(handle|thumb)(\s|$)/;
+  function handleRange(el) {
+    const aria = ariaRange(el);
+    if (aria) return aria;
+    const track = el.parentElement;
+    try {
+      const inst = window.jQuery && track && window.jQuery(track).slider && window.jQuery(track).slider("instance");
+      if (inst && inst.options) {
+        const o = inst.options;
+        const handles = Array.from(track.querySelectorAll(".ui-slider-handle"));
+        const v = o.values && o.values.length ? inst.values(Math.max(0, handles.indexOf(el))) : inst.value();
+        return `value=${v} min=${o.min} max=${o.max}`;
+      }
+    } catch (e) { /* not a jQuery UI slider */ }
+    if (!track) return "";
+    const r = el.getBoundingClientRect();
+    const t = track.getBoundingClientRect();
+    const along = t.height > t.width ? (t.bottom - (r.top + r.height / 2)) / (t.height || 1)
+      : (r.left + r.width / 2 - t.left) / (t.width || 1);
+    return `position=${Math.round(Math.min(Math.max(along, 0), 1) * 100)}%`;
   }
 
   // an SVG shape: its text or <title>, else its tag and fill colour, with its id/class
@@ -405,9 +577,7 @@
       const r = el.getBoundingClientRect();
       if (r.width <= 0 || r.height <= 0 || !inBand(r, elementBand)) continue;
       if (count >= maxElements) { truncated = true; return; }
-      count += 1;
-      state.els.push(el);
-      lines.push({ d: depth, i: count, t: describeSvg(el), f: -1 });
+      number(el, el, depth, describeSvg(el));
     }
   }
 
@@ -416,17 +586,38 @@
     return (CONTAINERS.has(el.tagName) || CONTAINER_ROLES.has(role) || el.shadowRoot) ? Math.min(depth + 1, MAX_DEPTH) : depth;
   }
 
-  function walkChildren(parent, depth, insideClickable, pointer) {
+  // ctx: {inside: within a numbered element, pointer: the parent has a pointer cursor,
+  //       mute: the parent's text cannot be seen, silent: an ancestor hides all it holds}
+  function walkChildren(parent, depth, ctx) {
     const kids = parent.tagName === "SLOT" ? parent.assignedNodes({ flatten: true }) : parent.childNodes;
-    for (const node of kids) walk(node, depth, insideClickable, pointer);
+    for (const node of kids) walk(node, depth, ctx);
   }
 
-  function walk(node, depth, insideClickable, parentPointer) {
+  function addInline(text, rect, depth) {
+    if (!pending.length) pendingDepth = depth;
+    if (!pendingShown) pendingShown = inBand(rect, textBand);
+    pending.push(text);
+  }
+
+  // the numbered elements with what was said of them, to tell identical ones apart at the end
+  const numberedEls = [];
+  function number(el, target, depth, text) {
+    flush();
+    count += 1;
+    state.els.push(target);
+    const line = { d: depth, i: count, t: text, f: -1 };
+    lines.push(line);
+    numberedEls.push({ el, line });
+    return line;
+  }
+
+  function walk(node, depth, ctx) {
     if (lines.length >= maxLines) { truncated = true; return; }
     if (outOfTime) return;
     if ((++visits & 63) === 0 && performance.now() > deadline) { outOfTime = true; truncated = true; return; }
+    const insideClickable = ctx.inside;
     if (node.nodeType === Node.TEXT_NODE) {
-      if (insideClickable) return;
+      if (insideClickable || ctx.mute) return;
       const t = node.textContent;
       if (t && t.trim()) {
         const parent = node.parentElement;
@@ -452,14 +643,32 @@
     if (style.overflow !== "visible" && style.display !== "contents") {
       if (rect.width === 0 || rect.height === 0) return;  // zero-size box that clips its content
     }
+    const fixed = style.position === "fixed";
     if (style.position === "static" || style.position === "relative") {
-      // far outside the band: skip the subtree (positioned overlays usually hang off <body> or a
-      // positioned ancestor near them, so their containers are in the band)
+      // far outside the band (or outside the scroll area it is in): skip the subtree (positioned
+      // overlays usually hang off <body> or a positioned ancestor near them, so their containers are in the band)
       if (rect.width > 0 && rect.height > 0 && !inBand(rect, Math.max(elementBand, textBand)) && el !== document.body) {
         flush();
         return;
       }
     }
+    const outerClip = clip;
+    if (fixed) clip = null;  // a fixed box is not clipped by the scroll areas around it
+    try {
+      walkElement(el, style, rect, depth, ctx);
+    } finally {
+      clip = outerClip;
+    }
+  }
+
+  function walkElement(el, style, rect, depth, ctx) {
+    const insideClickable = ctx.inside;
+    const parentPointer = ctx.pointer;
+    const hiding = !ctx.silent && clippedAway(style, rect);
+    // a box that hides all it holds and holds no control is nothing on screen (no line break either)
+    if (hiding && !CONTROL_TAGS.has(el.tagName) && !el.querySelector(INNER_CONTROLS)) return;
+    const silent = ctx.silent || hiding;
+    const mute = silent || textHidden(style);
     const block = !style.display.startsWith("inline");
     if (block) flush();
     if (el.tagName === "BR") {
@@ -487,31 +696,28 @@
     if (el instanceof SVGElement) {
       // the <svg> as a whole is a control (an icon with a listener), else look for clickable shapes in it
       if (!shown || insideClickable || rect.width <= 0 || rect.height <= 0 || !inBand(rect, elementBand)) return;
-      flush();
       if (isInteractive(el, style, rect, insideClickable, parentPointer) && count < maxElements) {
-        count += 1;
-        state.els.push(el);
-        lines.push({ d: depth, i: count, t: describe(el), f: -1 });
+        number(el, el, depth, describe(el));
       } else {
+        const title = el.querySelector(":scope > title");
+        const said = clean(el.getAttribute("aria-label") || (title ? title.textContent : ""));
+        if (said && !mute && rect.width >= 2 && rect.height >= 2) addInline(` [img ${cut(said, 80)}] `, rect, depth);
         walkSvg(el, depth);
       }
       return;
     }
     let numbered = false;
+    let line = null;
     if (shown && isInteractive(el, style, rect, insideClickable, parentPointer)) {
       const target = clickTarget(el, rect);
       if (target && inBand(target === el ? rect : target.getBoundingClientRect(), elementBand)) {
         if (count < maxElements) {
-          flush();
-          count += 1;
-          state.els.push(target);
           const d = describe(el);
-          const line = { d: depth, i: count, t: d, f: -1 };
+          line = number(el, target, depth, d);
           if (typeof d !== "string") {
             d.line = line;
             links.push(d);
           }
-          lines.push(line);
           numbered = true;
         } else {
           truncated = true;
@@ -520,7 +726,7 @@
     }
     if (/^H[1-6]$/.test(el.tagName) && !numbered && !el.querySelector("a[href],button,input,select,[role],[onclick]")) {
       flush();
-      const t = cut(clean(el.innerText), maxText);
+      const t = mute ? "" : cut(clean(el.innerText), maxText);
       if (t && !insideClickable && inBand(rect, textBand)) {
         lines.push({ d: depth, i: 0, t: "#".repeat(+el.tagName[1]) + " " + t, f: -1 });
       }
@@ -528,29 +734,107 @@
     }
     const tag = el.tagName;
     if (tag === "SELECT" || tag === "TEXTAREA" || (numbered && el.isContentEditable)) return;
-    if (!numbered && !insideClickable && shown && rect.width > 0) {
+    if (!numbered && !insideClickable && shown && !mute && rect.width > 0) {
       const icon = iconClass(el);
       if (icon) {
         // an icon inside text ("click the item with the [icon ui-icon-seek-start] icon")
-        if (!pending.length) pendingDepth = depth;
-        if (!pendingShown) pendingShown = inBand(rect, textBand);
-        pending.push(` [icon ${icon}] `);
+        addInline(` [icon ${icon}] `, rect, depth);
+        return;
+      }
+      const seen = inlineSight(el, style, rect);
+      if (seen !== null) {
+        if (seen) addInline(seen, rect, depth);
         return;
       }
     }
     // controls inside a numbered element are indented under it
-    const childDepth = numbered ? Math.min(depth + 1, MAX_DEPTH) : depthOf(el, depth);
+    let childDepth = numbered ? Math.min(depth + 1, MAX_DEPTH) : depthOf(el, depth);
+    // a scroll area that clips content: numbered (scroll takes its number), with what lies beyond
+    // its edges; only its visible part is walked
+    const extent = shown && rect.width > 0 && rect.height > 0 ? scrollExtent(el, style) : null;
+    if (extent) {
+      const note = `scroll area: ${scrollNote(extent)}`;
+      if (line) {
+        line.t = typeof line.t === "string" ? `${line.t} (${note})` : line.t;
+        if (typeof line.t !== "string") line.scrollNote = note;
+      } else if (count < maxElements && inBand(rect, elementBand)) {
+        number(el, el, depth, note);
+        childDepth = Math.min(depth + 1, MAX_DEPTH);
+      }
+      clip = clipOf(el, rect);
+    }
     // a label's text already names its (numbered) control
     const inside = insideClickable || numbered || (tag === "LABEL" && !!el.control);
-    if (el.shadowRoot) walkChildren(el.shadowRoot, childDepth, inside, pointer);
-    else walkChildren(el, childDepth, inside, pointer);
-    if (block) flush();
+    const next = { inside, pointer, mute, silent };
+    if (el.shadowRoot) walkChildren(el.shadowRoot, childDepth, next);
+    else walkChildren(el, childDepth, next);
+    if (block || extent) flush();
     else if (gap && pending.length) pending.push(" ");
   }
 
-  if (document.body) walk(document.body, 0, false, false);
+  // what a non-control element shows besides text: an image's alt text, a progress bar's value, a
+  // colour swatch. null: walk the element as usual; "": nothing to show (and nothing inside)
+  function inlineSight(el, style, rect) {
+    const tag = el.tagName;
+    if (tag === "IMG" || (roleOf(el) === "img" && !el.firstElementChild)) {
+      if (rect.width < 2 || rect.height < 2) return "";
+      const said = clean(el.getAttribute("alt") || el.getAttribute("aria-label") || el.getAttribute("title"));
+      return said ? ` [img ${cut(said, 80)}] ` : "";
+    }
+    if (tag === "PROGRESS" || tag === "METER") {
+      const max = tag === "PROGRESS" ? el.max : `${el.max}`;
+      const v = tag === "PROGRESS" && el.position < 0 ? "indeterminate" : `value=${el.value}`;
+      return ` [${tag.toLowerCase()} ${v}${tag === "METER" ? ` min=${el.min}` : ""} max=${max}] `;
+    }
+    const role = roleOf(el);
+    if (role === "progressbar" || role === "meter") {
+      const range = ariaRange(el);
+      return range ? ` [${role} ${range}] ` : null;
+    }
+    // an empty small box filled with a colour, inline in text ("click the [colour red #ff0000] box")
+    if (!el.firstChild && style.display === "inline-block" && rect.width >= 4 && rect.height >= 4 &&
+        rect.width <= 60 && rect.height <= 60) {
+      const rgb = rgbOf(style.backgroundColor);
+      if (rgb) return ` [colour ${colourName(rgb)}] `;
+    }
+    return null;
+  }
+
+  // Numbered elements that read the same (the same line but for their ids) are told
+  // apart by what CSS draws on them: fill colour (swatches), an image (a board's marks) or state
+  // classes (checked, selected, active), each shown only when it differs within the group.
+  function distinguish() {
+    const groups = new Map();
+    for (const n of numberedEls) {
+      if (typeof n.line.t !== "string") continue;
+      const key = n.line.t.replace(/ id=\S+/g, "");
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(n);
+    }
+    for (const group of groups.values()) {
+      if (group.length < 2 || group.length > 200) continue;
+      const say = (label, values) => {
+        if (new Set(values).size < 2) return;
+        group.forEach((n, k) => { if (values[k]) n.line.t += ` ${label}=${values[k]}`; });
+      };
+      say("colour", group.map((n) => fillOf(n.el)));
+      say("image", group.map((n) => cssImage(n.el)));
+      say("state", group.map((n) => stateClasses(n.el)));
+    }
+    // a control without a name nor text that is a box of colour (a swatch on its own) says its colour
+    for (const n of numberedEls) {
+      if (typeof n.line.t !== "string" || !n.line.t.startsWith("clickable ") || n.line.t.includes('"') ||
+          n.line.t.includes(" colour=") ||
+          FIELD_TAGS.has(n.el.tagName) || n.el.firstElementChild || clean(n.el.textContent)) continue;
+      const rgb = rgbOf(getComputedStyle(n.el).backgroundColor);
+      if (rgb) n.line.t += ` colour=${colourName(rgb)}`;
+    }
+  }
+
+  if (document.body) walk(document.body, 0, { inside: false, pointer: false, mute: false, silent: false });
   flush();
   finishLinks();
+  distinguish();
   const se = document.scrollingElement || document.documentElement;
   // one JSON string: much cheaper to hand over than a tree of small objects
   return JSON.stringify({

@@ -18,10 +18,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sse_starlette.sse import EventSourceResponse
 
-from openwebrun.api.deps import Services, account
+from openwebrun.api.deps import Services, reader
 from openwebrun.api.openai import errors
 from openwebrun.api.openai.errors import OpenAIError
 from openwebrun.api.openai.schemas import ACCEPTED_MODELS, CREATED, MODELS, ChatRequest
+from openwebrun.api.rate_limits import limited_creator
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.domain.models import Account, OutputType, Task, TaskSpec, TaskStatus
 
@@ -48,12 +49,12 @@ def _model(model_id: str) -> dict[str, Any]:
 
 
 @router.get("/models")
-async def list_models(_who: Account = Depends(account)) -> dict[str, Any]:
+async def list_models(_who: Account = Depends(reader)) -> dict[str, Any]:
     return {"object": "list", "data": [_model(m) for m in MODELS]}
 
 
 @router.get("/models/{model_id}")
-async def get_model(model_id: str, _who: Account = Depends(account)) -> dict[str, Any]:
+async def get_model(model_id: str, _who: Account = Depends(reader)) -> dict[str, Any]:
     if model_id not in ACCEPTED_MODELS:
         raise _unknown_model(model_id)
     return _model(model_id)
@@ -94,7 +95,7 @@ def task_spec(request: ChatRequest) -> TaskSpec:
 
 
 @router.post("/chat/completions")
-async def chat_completions(body: ChatRequest, request: Request, who: Account = Depends(account),
+async def chat_completions(body: ChatRequest, request: Request, who: Account = Depends(limited_creator),
                            svc: Services = Depends(services)):
     if body.model not in ACCEPTED_MODELS:
         raise _unknown_model(body.model)

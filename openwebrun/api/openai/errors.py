@@ -50,7 +50,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _answer(OpenAIError(exc.status, exc.message, exc.code.lower()))
+        answer = _answer(OpenAIError(exc.status, exc.message, exc.code.lower()))
+        answer.headers.update(exc.headers)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

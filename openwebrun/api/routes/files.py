@@ -1,6 +1,7 @@
 """/files: upload files for tasks; read back a stored file (an upload or a task's download)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,9 +12,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
-from openwebrun.api.deps import Services, account, bearer, services
+from openwebrun.api.deps import Services, allowed, bearer, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import uploaded_body
+from openwebrun.api.rate_limits import limited_creator
 from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.models import Account
@@ -31,10 +33,12 @@ FILE_FIELDS = ("file", "files")  # `files` is WebRun's name; both may be repeate
 _PARTS = {"type": "array", "items": {"contentMediaType": "application/octet-stream"}, "maxItems": MAX_FILES_PER_UPLOAD}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "description": "One or more files, as `file` or `files` parts (either name, or both).",
-    "properties": {name: _PARTS for name in FILE_FIELDS}}}}}}
+    "properties": {**{name: _PARTS for name in FILE_FIELDS},
+                   "environmentId": {"type": "string", "maxLength": 64,
+                                     "description": "keep the files in this environment (or `profileId`)"}}}}}}}
 
 
-def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
+def _bounded(receive: Receive, cap: int, limit: int, refuse: Callable[[int], Exception] = too_large) -> Receive:
     """The request body stream, refused with 413 once it passes `cap` bytes (chunked bodies too)."""
     received = 0
 
@@ -44,24 +48,30 @@ def _bounded(receive: Receive, cap: int, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > cap:
-                raise too_large(limit)
+                raise refuse(limit)
         return message
 
     return bounded_receive
 
 
-@router.post("/upload", responses=answers(Uploaded, 401, 403), openapi_extra=UPLOAD_BODY)
-async def upload(request: Request, who: Account = Depends(account), svc: Services = Depends(services)):
-    """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
-    limit = svc.settings.max_upload_bytes
+def bounded_body(request: Request, limit: int, refuse: Callable[[int], Exception] = too_large) -> Request:
+    """The request with its body refused (`refuse`, 413 by default) past `limit` bytes of files,
+    by Content-Length or as it arrives."""
     cap = limit + MULTIPART_SLACK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
-        raise too_large(limit)
+        raise refuse(limit)
+    return Request(request.scope, receive=_bounded(request.receive, cap, limit, refuse))
+
+
+@router.post("/upload", responses=answers(Uploaded, 401, 403, 404, 429), openapi_extra=UPLOAD_BODY)
+async def upload(request: Request, who: Account = Depends(limited_creator), svc: Services = Depends(services)):
+    """multipart/form-data with one or more `file` or `files` parts. The body is read only after the key is checked."""
+    limit = svc.settings.max_upload_bytes
+    body = bounded_body(request, limit)
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise ApiError(400, "Send the files as multipart/form-data with one or more `file` (or `files`) parts.",
                        "VALIDATION_ERROR")
-    body = Request(request.scope, receive=_bounded(request.receive, cap, limit))
     try:
         async with body.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=MAX_FILES_PER_UPLOAD) as form:
             items = form.multi_items()
@@ -77,10 +87,23 @@ async def upload(request: Request, who: Account = Depends(account), svc: Service
                                     "`file` or `files` part.", "VALIDATION_ERROR")
             uploads = [Upload(name=part.filename, content_type=part.content_type, stream=part.file)
                        for _, part in parts]
-            stored = await svc.files.upload(who, uploads)
+            environment_id = _environment_field(form.multi_items())
+            if environment_id:
+                await svc.environments.owned(who, environment_id)  # 404 for unknown or someone else's
+            stored = await svc.files.upload(who, uploads, environment_id)
+            if environment_id:
+                await svc.environments.files_added(environment_id, sum(f.size for f in stored))
     except HTTPException as exc:  # malformed multipart data, too many parts
         raise ApiError(400, f"Invalid upload: {exc.detail}", "VALIDATION_ERROR") from None
     return uploaded_body(stored)
+
+
+def _environment_field(items: list[tuple[str, str | UploadFile]]) -> str | None:
+    """The optional `environmentId` (or `profileId`) text field: the files are kept in that environment."""
+    for field, value in items:
+        if field in ("environmentId", "profileId") and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def content_disposition(name: str) -> str:
@@ -123,7 +146,9 @@ async def download(request: Request, file_id: FileId,
     if await _signed_link_works(svc, file_id, expires, signature, keyed=bool(authorization)):
         file, path = await svc.files.stored(file_id)
     else:
-        file, path = await svc.files.owned(await svc.auth.authenticate(authorization), file_id)
+        who = await svc.auth.authenticate(authorization)
+        allowed(who, "read")
+        file, path = await svc.files.owned(who, file_id)
     return FileResponse(path, media_type=file.content_type,
                         headers={"Content-Disposition": content_disposition(file.original_name),
                                  "X-Content-Type-Options": "nosniff"})

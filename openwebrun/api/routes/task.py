@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from openwebrun.api.deps import Services, account, services
+from openwebrun.api.deps import Services, reader, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import delivery_body, step_body, task_body
 from openwebrun.api.responses import BINARY, ID_DOC, StepsBody, TaskPolled, WebhooksBody, answers
@@ -26,7 +26,7 @@ async def poll(session_id: SessionId, task_id: TaskId, svc: Services = Depends(s
 
 
 @router.get("/{session_id}/{task_id}/steps", responses=answers(StepsBody, 401, 403, 404))
-async def steps(session_id: SessionId, task_id: TaskId, who: Account = Depends(account), svc: Services = Depends(services)):
+async def steps(session_id: SessionId, task_id: TaskId, who: Account = Depends(reader), svc: Services = Depends(services)):
     """The step trace of the caller's own task; screenshots are separate URLs."""
     records = await svc.tasks.steps(who, session_id, task_id)
     base = svc.settings.base_url
@@ -37,13 +37,13 @@ async def steps(session_id: SessionId, task_id: TaskId, who: Account = Depends(a
 @router.get("/{session_id}/{task_id}/steps/{number}/screenshot", response_class=Response,
             responses=answers({"image/jpeg": BINARY}, 401, 403, 404, description="The step's viewport"))
 async def screenshot(session_id: SessionId, task_id: TaskId, number: int = Path(ge=1, le=MAX_STEP_NUMBER),
-                     who: Account = Depends(account), svc: Services = Depends(services)):
+                     who: Account = Depends(reader), svc: Services = Depends(services)):
     image = await svc.tasks.screenshot(who, session_id, task_id, number)
     return Response(content=image, media_type="image/jpeg")
 
 
 @router.get("/{session_id}/{task_id}/webhooks", responses=answers(WebhooksBody, 401, 403, 404))
-async def webhooks(session_id: SessionId, task_id: TaskId, who: Account = Depends(account),
+async def webhooks(session_id: SessionId, task_id: TaskId, who: Account = Depends(reader),
                    svc: Services = Depends(services)):
     """The webhook deliveries of the caller's own task, with their attempts."""
     deliveries = await svc.webhooks.deliveries(who, session_id, task_id)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from openwebrun.store.db import Database
 from openwebrun.store.repositories.accounts import AccountRepository
+from openwebrun.store.repositories.environments import EnvironmentRepository
 from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
+from openwebrun.store.repositories.policies import PolicyRepository
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
+from openwebrun.store.repositories.usage import UsageRepository
 from openwebrun.store.repositories.webhooks import WebhookRepository
 
 
@@ -23,9 +26,13 @@ class Store:
         self.steps = StepRepository(db)
         self.files = FileRepository(db)
         self.webhooks = WebhookRepository(db)
+        self.usage = UsageRepository(db)
+        self.environments = EnvironmentRepository(db)
+        self.policies = PolicyRepository(db)
 
 
 __all__ = [
-    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "FileRepository", "SessionRepository",
-    "StepRepository", "Store", "TaskNotFound", "TaskRepository", "WebhookRepository",
+    "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "EnvironmentRepository", "FileRepository",
+    "PolicyRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository",
+    "UsageRepository", "WebhookRepository",
 ]

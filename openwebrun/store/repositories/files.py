@@ -9,7 +9,7 @@ from openwebrun.store.tables import FileRow
 def file_from_row(row: FileRow) -> StoredFile:
     return StoredFile(id=row.id, account_id=row.account_id, original_name=row.original_name, size=row.size,
                       sha256=row.sha256, content_type=row.content_type, source=row.source, task_id=row.task_id,
-                      created_at=row.created_at)
+                      created_at=row.created_at, environment_id=row.environment_id)
 
 
 class FileRepository(Repository):
@@ -17,7 +17,8 @@ class FileRepository(Repository):
         async with self._transaction() as s:
             s.add(FileRow(id=file.id, account_id=file.account_id, task_id=file.task_id,
                           original_name=file.original_name, size=file.size, sha256=file.sha256,
-                          content_type=file.content_type, source=file.source, created_at=file.created_at))
+                          content_type=file.content_type, source=file.source, created_at=file.created_at,
+                          environment_id=file.environment_id))
 
     async def get(self, file_id: str) -> StoredFile | None:
         """The file with this id, whoever owns it; the caller checks the owner."""

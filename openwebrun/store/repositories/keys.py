@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
 from openwebrun.domain.ids import new_id
-from openwebrun.domain.models import Account, ApiKey, utcnow
+from openwebrun.domain.models import DEFAULT_SCOPES, SCOPES, Account, ApiKey, utcnow
 from openwebrun.store.repositories.accounts import account_from_row
 from openwebrun.store.repositories.base import Repository
 from openwebrun.store.tables import AccountRow, ApiKeyRow
@@ -37,16 +38,18 @@ def generate_key() -> str:
 
 def key_from_row(row: ApiKeyRow) -> ApiKey:
     return ApiKey(id=row.id, account_id=row.account_id, prefix=row.prefix, name=row.name,
-                  revoked=row.revoked, created_at=row.created_at)
+                  revoked=row.revoked, created_at=row.created_at, scopes=tuple(row.scopes.split(",")))
 
 
 class ApiKeyRepository(Repository):
-    async def create(self, account_id: str, name: str = "") -> tuple[ApiKey, str]:
+    async def create(self, account_id: str, name: str = "",
+                     scopes: Sequence[str] = DEFAULT_SCOPES) -> tuple[ApiKey, str]:
         """A new key for the account: (the stored key, the plaintext to show once)."""
         plaintext = generate_key()
-        return await self._insert(account_id, plaintext, name), plaintext
+        return await self._insert(account_id, plaintext, name, scopes), plaintext
 
-    async def add_existing(self, account_id: str, plaintext: str, name: str = "") -> ApiKey:
+    async def add_existing(self, account_id: str, plaintext: str, name: str = "",
+                           scopes: Sequence[str] = ("admin",)) -> ApiKey:
         """Store a key chosen elsewhere (the bootstrap key); does nothing if that key is already stored."""
         if not plaintext:
             raise ValueError("empty API key")
@@ -54,7 +57,7 @@ class ApiKeyRepository(Repository):
             row = await s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(plaintext)))
             if row is not None:
                 return key_from_row(row)
-        return await self._insert(account_id, plaintext, name)
+        return await self._insert(account_id, plaintext, name, scopes)
 
     async def authenticate(self, plaintext: str) -> tuple[ApiKey, Account] | None:
         """The key and its account; None for an unknown or revoked key.
@@ -73,7 +76,10 @@ class ApiKeyRepository(Repository):
             key_row, account_row = found
             if key_row.last_used_at is None or now - key_row.last_used_at >= LAST_USED_RESOLUTION:
                 await s.execute(update(ApiKeyRow).where(ApiKeyRow.id == key_row.id).values(last_used_at=now))
-            return key_from_row(key_row), account_from_row(account_row)
+            key = key_from_row(key_row)
+            account = account_from_row(account_row)
+            account.scopes = frozenset(key.scopes)
+            return key, account
 
     async def list(self, account_id: str | None = None) -> list[ApiKey]:
         """Keys (revoked ones included), oldest first; all accounts unless one is given."""
@@ -97,10 +103,14 @@ class ApiKeyRepository(Repository):
             rows[0].revoked = True
             return True
 
-    async def _insert(self, account_id: str, plaintext: str, name: str) -> ApiKey:
+    async def _insert(self, account_id: str, plaintext: str, name: str, scopes: Sequence[str]) -> ApiKey:
+        unknown = set(scopes) - set(SCOPES)
+        if unknown or not scopes:
+            raise ValueError(f"scopes must be some of {', '.join(SCOPES)}, not {', '.join(sorted(unknown)) or 'none'}")
         key = ApiKey(id=new_id(), account_id=account_id, prefix=display_prefix(plaintext), name=name,
-                     revoked=False, created_at=utcnow())
+                     revoked=False, created_at=utcnow(), scopes=tuple(scopes))
         async with self._transaction() as s:
             s.add(ApiKeyRow(id=key.id, account_id=key.account_id, key_hash=hash_key(plaintext), prefix=key.prefix,
-                            name=key.name, revoked=False, created_at=key.created_at, last_used_at=None))
+                            name=key.name, revoked=False, created_at=key.created_at, last_used_at=None,
+                            scopes=",".join(key.scopes)))
         return key

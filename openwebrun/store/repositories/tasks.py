@@ -60,6 +60,7 @@ def _outcome_values(task: Task) -> dict[str, Any]:
         "output_tokens": task.usage.output_tokens,
         "compute_time": task.usage.compute_time,
         "cost": task.usage.cost,
+        "proxy_bytes": task.usage.proxy_bytes,
         "result_message": result.message if result else None,
         "result_data": result.data if result else None,
         "result_files": [_file_dict(f) for f in result.files] if result else None,
@@ -86,7 +87,7 @@ def task_from_row(row: TaskRow) -> Task:
         id=row.id, session_id=row.session_id, account_id=row.account_id, spec=spec_from_dict(row.spec),
         status=TaskStatus(row.status),
         usage=Usage(input_tokens=row.input_tokens, output_tokens=row.output_tokens,
-                    compute_time=row.compute_time, cost=row.cost),
+                    compute_time=row.compute_time, cost=row.cost, proxy_bytes=row.proxy_bytes or 0),
         result=result, error=row.error, error_code=row.error_code, guardrail=row.guardrail,
         created_at=row.created_at, completed_at=row.completed_at,
     )
