@@ -37,6 +37,7 @@ class Screencast:
         self._lock = asyncio.Lock()
         self._last_frame = 0.0
         self._pending: set[asyncio.Task] = set()
+        self._one_at_a_time = asyncio.Lock()  # Chromium keeps two frames in flight: handle them in turn
         self.frames = 0  # frames received since the screencast last started
 
     @property
@@ -84,6 +85,10 @@ class Screencast:
         job.add_done_callback(self._pending.discard)
 
     async def _deliver(self, cdp: CDPSession, params: dict[str, Any]) -> None:
+        async with self._one_at_a_time:
+            await self._deliver_one(cdp, params)
+
+    async def _deliver_one(self, cdp: CDPSession, params: dict[str, Any]) -> None:
         page = self.page
         if cdp is not self._cdp or page is None:
             return
