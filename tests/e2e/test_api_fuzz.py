@@ -26,7 +26,10 @@ EXAMPLES_PER_OPERATION = 30
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "response_headers_conformance", "negative_data_rejection",
           "missing_required_header", "unsupported_method", "allow_header_conformance", "ignored_auth",
-          "use_after_free", "ensure_resource_availability")
+          "use_after_free")
+# Not ensure_resource_availability: /profiles/:id and /environments/:id are one object under two
+# paths, so the stateful phase deletes an environment through /profiles and then flags the 404 that
+# /environments rightly answers as "created resource not found" (seen in its HAR report).
 # 503 NO_AVAILABLE_INSTANCES is the documented answer of a server whose session slots are all taken.
 CONFIG = '[checks.not_a_server_error]\nexpected-statuses = ["2xx", "3xx", "4xx", "503"]\n'
 
