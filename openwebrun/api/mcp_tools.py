@@ -36,10 +36,6 @@ class Caller:
     environment_id: str | None = None
 
 
-async def no_progress(_step: float, _message: str) -> None:
-    return None
-
-
 def _prompt(prompt: str | None, task_details: str | None) -> str:
     text = (prompt or task_details or "").strip()
     return text

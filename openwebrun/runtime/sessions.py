@@ -209,11 +209,6 @@ class SessionRuntime:
             raise session_not_found()
         return live.view
 
-    def screencasting(self, session_id: str) -> bool:
-        """A screencast runs for the session (only while someone watches)."""
-        live = self._live(session_id)
-        return live is not None and live.view is not None and live.view.screencasting
-
     def live_view_counts(self) -> dict[str, int]:
         views = [live.view for live in self._sessions.values() if live.view is not None]
         whep = self.view.whep.count()

@@ -32,11 +32,14 @@ class Charged:
     stopping: bool = False
 
 
+MIN_BALANCE = 0.01  # USD a limited account needs to start a task
+
+
 def check_funds(account: Account) -> None:
-    """INSUFFICIENT_BALANCE when the account has nothing left to pay a task with."""
-    if account.balance is not None and account.balance <= 0:
+    """INSUFFICIENT_BALANCE when the account has less than MIN_BALANCE left to pay a task with."""
+    if account.balance is not None and account.balance < MIN_BALANCE:
         raise Refused("INSUFFICIENT_BALANCE", "Insufficient balance.",
-                      details={"balance": round(account.balance, 6), "required": 0.01})
+                      details={"balance": round(account.balance, 6), "required": MIN_BALANCE})
 
 
 def check_session_limit(account: Account, runtime: SessionRuntime) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.recording_site import RecordingSite
 from tests.support.servers import ServerProcess, static_site
 
 SITE = Path(__file__).parent / "site"
@@ -19,6 +20,14 @@ _names = itertools.count()
 def site():
     with static_site(SITE) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def rsite():
+    """The fixture site, recording what reaches it and what its pages report."""
+    site = RecordingSite(SITE).start()
+    yield site
+    site.stop()
 
 
 @pytest.fixture(scope="module")

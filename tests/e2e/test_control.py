@@ -8,18 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate
-from tests.support.recording_site import RecordingSite
+from tests.e2e.conftest import act, done, poll_until_finished, script, send_task, terminate
 from tests.support.socket_client import SessionSocket
 
 HUMAN_NOTE = "A person took over the browser"
-
-
-@pytest.fixture(scope="module")
-def rsite():
-    site = RecordingSite(SITE).start()
-    yield site
-    site.stop()
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,13 @@ from PIL import Image, ImageChops, ImageStat
 
 from openwebrun.browser.stream_bar import BAR, BarState, Tab, draw_bar
 from openwebrun.runtime.webrtc import restrict_host_addresses
-from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate, wait_until
+from tests.e2e.conftest import act, done, poll_until_finished, script, terminate, wait_until
 from tests.support.live_view import PAGE_POINT, FrameSocket, WhepClient, colour_name
-from tests.support.recording_site import RecordingSite
 from tests.support.reverse_proxy import reverse_proxy
 from tests.support.servers import free_port
 
 IDLE = {"screencasts": 0, "viewers": 0, "whepViewers": 0, "encoders": 0}
 TOKEN = re.compile(r"/stream/([\w-]+)/([\w-]{22})$")
-
-
-@pytest.fixture(scope="module")
-def rsite():
-    site = RecordingSite(SITE).start()
-    yield site
-    site.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,23 +9,15 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium
-from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate
+from tests.e2e.conftest import act, done, poll_until_finished, script, terminate
 from tests.support import netns
 from tests.support.live_view import PAGE_POINT, colour_name
-from tests.support.recording_site import RecordingSite
 from tests.support.reverse_proxy import reverse_proxy
 from tests.support.servers import free_port
 
 VIEWER_FLAGS = [*QUIET_FLAGS, "--no-sandbox", "--autoplay-policy=no-user-gesture-required",
                 # host candidates as addresses, not mDNS names (the server cannot resolve those)
                 "--disable-features=WebRtcHideLocalIpsWithMdns"]
-
-
-@pytest.fixture(scope="module")
-def rsite():
-    site = RecordingSite(SITE).start()
-    yield site
-    site.stop()
 
 
 @pytest.fixture(scope="module")

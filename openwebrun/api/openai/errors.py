@@ -34,8 +34,7 @@ def _answer(exc: OpenAIError) -> JSONResponse:
 
 def from_refused(refused: Refused) -> OpenAIError:
     status = http_status(refused)
-    code = {"UNAUTHORIZED": "invalid_api_key", "CAPACITY_EXCEEDED": "no_instances_available"}.get(
-        refused.code, refused.code.lower())
+    code = "invalid_api_key" if refused.code == "UNAUTHORIZED" else refused.code.lower()
     return OpenAIError(status, refused.message, code)
 
 

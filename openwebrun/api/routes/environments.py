@@ -6,15 +6,12 @@ Errors here carry `message` beside `error` and `code` (WebRun's environment rout
 """
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
@@ -51,45 +48,13 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "properties": {"file": {"contentMediaType": "application/gzip"}}}}}}}
 
 
-class WithMessage(APIRoute):
-    """Refusals of these routes also carry `message` (the same text as `error`)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                answer = await _error_answer(request, exc)
-                if answer is None:
-                    raise
-                return answer
-
-        return handle
-
-
-async def _error_answer(request: Request, exc: Exception) -> Response | None:
-    handlers = request.app.exception_handlers
-    found = next((handlers[kind] for kind in type(exc).__mro__ if kind in handlers and kind is not Exception), None)
-    if found is None:
-        return None
-    answer = await found(request, exc)
-    if not isinstance(answer, JSONResponse):
-        return answer
-    body = json.loads(bytes(answer.body))
-    body["message"] = body.get("error")
-    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return JSONResponse(body, status_code=answer.status_code, headers=headers)
-
-
 class EnvironmentIn(BaseModel):
     name: str | None = Field(None, description="at most 100 characters")
     description: str | None = Field(None, description="at most 500 characters")
 
 
-environments = APIRouter(prefix="/environments", route_class=WithMessage, dependencies=[Depends(address_limited)])
-profiles = APIRouter(prefix="/profiles", route_class=WithMessage, dependencies=[Depends(address_limited)])
+environments = APIRouter(prefix="/environments", dependencies=[Depends(address_limited)])
+profiles = APIRouter(prefix="/profiles", dependencies=[Depends(address_limited)])
 ALWAYS = (401, 403, 429)
 
 
