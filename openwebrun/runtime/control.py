@@ -85,6 +85,7 @@ class TaskControl:
         self.clock = TaskClock()
         self.paused = False
         self.taken_over = False
+        self.stopping = False  # a stop was asked: every wait of the agent ends at once
         self.interruptions = 0
         self.question: str | None = None
         self._answer: asyncio.Future[str] | None = None
@@ -97,18 +98,22 @@ class TaskControl:
 
     # --- what the agent calls ---------------------------------------------------------
     async def checkpoint(self) -> None:
-        while not self._clear.is_set():
+        while not self._clear.is_set() and not self.stopping:
             await self._clear.wait()
+        if self.stopping:
+            raise asyncio.CancelledError  # the stop's cancellation may have been lost in a wait_for
 
     @contextlib.asynccontextmanager
     async def acting(self) -> AsyncIterator[None]:
         while True:
             await self.checkpoint()
             await self._input.acquire()
-            if self._clear.is_set():
+            if self._clear.is_set() or self.stopping:
                 break
             self._input.release()  # held while we waited for the lock: wait again
         try:
+            if self.stopping:
+                raise asyncio.CancelledError
             yield
         finally:
             self._input.release()
@@ -150,6 +155,13 @@ class TaskControl:
         if self.question is not None:
             return "waiting_human"
         return "paused" if self.paused else "running"
+
+    def stop(self) -> None:
+        """The task is being stopped: its next checkpoint, action or question ends it."""
+        self.stopping = True
+        self._clear.set()
+        if self._answer is not None and not self._answer.done():
+            self._answer.cancel()
 
     def pause(self) -> bool:
         if self.paused:

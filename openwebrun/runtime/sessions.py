@@ -30,7 +30,7 @@ from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
 from openwebrun.runtime.live_session import LiveSession, ProfileBinding, RunningTask
 from openwebrun.runtime.live_view import LiveView, ViewEnded
-from openwebrun.runtime.task_runner import run_task
+from openwebrun.runtime.task_runner import run_task, stop_task
 from openwebrun.runtime.webrtc import WhepPeers
 
 log = logging.getLogger(__name__)
@@ -382,12 +382,7 @@ class SessionRuntime:
                 waiter.cancel()
 
     async def _stop(self, running: RunningTask | None, reason: tuple[ErrorCode, str]) -> None:
-        if running is None or running.job is None:
-            return
-        if not running.ending:
-            running.stop_reason = reason
-            running.job.cancel()
-        await running.finished.wait()
+        await stop_task(running, reason)
 
     def _drop_queued(self, running: RunningTask, reason: tuple[ErrorCode, str]) -> None:
         task = running.task

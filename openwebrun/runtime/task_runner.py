@@ -17,6 +17,8 @@ from openwebrun.runtime.live_session import LiveSession, RunningTask
 
 log = logging.getLogger(__name__)
 
+STOP_RETRY_S = 1.0  # a stop cancels the task again this often until it has ended
+
 
 async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
                    on_end: Callable[[RunningTask], None], rates: Rates | None = None) -> None:
@@ -62,6 +64,21 @@ async def run_task(live: LiveSession, running: RunningTask, agent: Agent,
         control.emit(TaskFinished(task=task))
         running.finished.set()
         on_end(running)
+
+
+async def stop_task(running: RunningTask | None, reason: tuple[ErrorCode, str]) -> None:
+    """Stop a task's job (code and message from `reason`) and wait until its end is recorded."""
+    if running is None or running.job is None:
+        return
+    if not running.ending:
+        running.stop_reason = reason
+        running.control.stop()
+    while not running.finished.is_set():
+        if not running.ending:
+            running.job.cancel()  # again: Python 3.11's wait_for can swallow a cancellation
+        waiter = asyncio.ensure_future(running.finished.wait())
+        await asyncio.wait({waiter}, timeout=STOP_RETRY_S)
+        waiter.cancel()
 
 
 def _fail(running: RunningTask, code: ErrorCode, message: str) -> None:
