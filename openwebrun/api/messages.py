@@ -55,7 +55,7 @@ async def handle_message(svc: Services, who: Account | None, session_id: str, me
     `who` is the caller whose session it must be (None when the session id itself is the
     credential, as on the socket); new tasks are billed to `owner` (default `who`).
     """
-    svc.sessions.check_owner(who, session_id)  # unknown or foreign sessions first, whatever the message
+    await svc.sessions.check_owner(who, session_id)  # unknown or foreign sessions first, whatever the message
     if message.get("actionType") == "newTask":
         spec = _parse(NewTaskMessage, message).to_spec()
         account = owner or who

@@ -248,12 +248,20 @@ class LiveViewCounts(Doc):
     encoders: int = Field(description="Video encoders running: one per watched session and codec, shared by its WHEP viewers.")
 
 
+class WorkerHealth(Doc):
+    id: str = Field(description="the worker's Ray node id")
+    address: str
+    slots: int
+    freeSlots: int
+
+
 class Health(Doc):
     success: Literal[True]
     status: Literal["healthy"]
     instancesAvailable: bool
     instanceCount: int
     liveView: LiveViewCounts
+    workers: list[WorkerHealth] | None = Field(None, description="cluster mode: each worker and its free session slots")
     timestamp: str
 
 

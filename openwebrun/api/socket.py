@@ -97,12 +97,12 @@ class SocketBridge:
                 raise socketio.exceptions.ConnectionRefusedError(refused.message, {"code": refused.code}) from None
         # From the ownership check to the subscription nothing awaits: no event falls in between.
         try:
-            svc.sessions.check_owner(account, session_id)
+            await svc.sessions.check_owner(account, session_id)
         except Refused:
             raise socketio.exceptions.ConnectionRefusedError(NOT_FOUND, {"code": "SESSION_NOT_FOUND"}) from None
         watcher = Watcher(sid, session_id, account, svc.hub.subscribe(session_id, maxsize=self.queue_size))
         self.watchers[sid] = watcher
-        svc.runtime.touch(session_id)
+        await svc.runtime.touch(session_id)
         # The job first runs after this handler returned and the CONNECT packet was queued.
         watcher.job = asyncio.create_task(self._forward(watcher), name=f"socket-{sid}")
 
@@ -203,7 +203,7 @@ class SocketBridge:
 
     @staticmethod
     async def _owner(svc: Services, session_id: str) -> Account:
-        info = svc.sessions.check_owner(None, session_id)
+        info = await svc.sessions.check_owner(None, session_id)
         account = await svc.sessions.store.accounts.get(info.account_id)
         if account is None:
             raise Refused("SESSION_NOT_FOUND", "Session not found or unauthorized.")

@@ -48,7 +48,7 @@ class ViewSocket:
                 await asyncio.wait_for(self.ws.send_text(json.dumps(payload)), SEND_S)
 
     async def run(self, events: Subscription) -> None:
-        info = self.svc.runtime.info(self.session_id)
+        info = await self.svc.runtime.info(self.session_id)
         if info is None:  # it ended before this socket's subscription began
             await self.send({"type": "end_session", "sessionId": self.session_id, "reason": "terminated",
                              "message": "Session ended"})
@@ -111,7 +111,7 @@ class ViewSocket:
 @router.websocket("/{session_id}/{token}/ws")
 async def view_socket(websocket: WebSocket, session_id: str, token: str) -> None:
     svc: Services = websocket.app.state.services
-    if not view_ok(svc, session_id, token):
+    if not await view_ok(svc, session_id, token):
         await websocket.send_denial_response(Response(NOT_VALID, status_code=401, media_type="text/plain"))
         return
     await websocket.accept()

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openwebrun.agent.browser_env import BrowserEnv
 from openwebrun.agent.loop import Agent
@@ -143,24 +144,27 @@ class SessionRuntime:
         live = self._sessions.get(session_id)
         return None if live is None or live.closing else live
 
-    def owner(self, session_id: str) -> str | None:
+    async def owner(self, session_id: str) -> str | None:
         """The account of a live session; None when it is unknown or has ended."""
         live = self._live(session_id)
         return live.account_id if live else None
 
-    def ending(self, session_id: str) -> bool:
+    async def ending(self, session_id: str) -> bool:
         """The session is closing, or will close at once (its task ended with terminateOnCompletion), or is gone."""
         live = self._sessions.get(session_id)
         return live is None or live.closing or live.closing_soon
 
-    def touch(self, session_id: str) -> bool:
+    async def touch(self, session_id: str) -> bool:
         """Someone is active on the session (e.g. a socket connected): its idle timer starts over."""
         live = self._live(session_id)
         if live is not None:
             live.touch()
         return live is not None
 
-    def info(self, session_id: str) -> SessionInfo | None:
+    async def info(self, session_id: str) -> SessionInfo | None:
+        return self._info(session_id)
+
+    def _info(self, session_id: str) -> SessionInfo | None:
         live = self._live(session_id)
         if live is None:
             return None
@@ -176,8 +180,8 @@ class SessionRuntime:
             return "taken_over" if live.taken_over else "idle"
         return current.control.state
 
-    def sessions(self) -> list[SessionInfo]:
-        return [info for sid in list(self._sessions) if (info := self.info(sid)) is not None]
+    async def sessions(self) -> list[SessionInfo]:
+        return [info for sid in list(self._sessions) if (info := self._info(sid)) is not None]
 
     async def close_session(self, session_id: str, reason: str,
                             stop: tuple[ErrorCode, str] = (ErrorCode.SESSION_TERMINATED, "The session was terminated.")) -> bool:
@@ -208,6 +212,10 @@ class SessionRuntime:
         if live is None or live.view is None:
             raise session_not_found()
         return live.view
+
+    async def health(self) -> dict[str, Any]:
+        """Free session slots and live-view figures, as /health shows them."""
+        return {"free": self.free_slots, "liveView": self.live_view_counts()}
 
     def live_view_counts(self) -> dict[str, int]:
         views = [live.view for live in self._sessions.values() if live.view is not None]
@@ -359,7 +367,7 @@ class SessionRuntime:
             run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r), self.rates),
             name=f"task-{task.id}")
 
-    def task(self, task_id: str) -> Task | None:
+    async def task(self, task_id: str) -> Task | None:
         """A task this runtime holds (queued or running), as it stands; None once it has ended."""
         running = self._tasks.get(task_id)
         if running is None:

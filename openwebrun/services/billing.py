@@ -42,10 +42,10 @@ def check_funds(account: Account) -> None:
                       details={"balance": round(account.balance, 6), "required": MIN_BALANCE})
 
 
-def check_session_limit(account: Account, runtime: SessionRuntime) -> None:
+async def check_session_limit(account: Account, runtime: SessionRuntime) -> None:
     if account.session_limit is None:
         return
-    current = sum(1 for s in runtime.sessions() if s.account_id == account.id)
+    current = sum(1 for s in await runtime.sessions() if s.account_id == account.id)
     if current >= account.session_limit:
         raise Refused("SESSION_LIMIT_REACHED",
                       f"This account may hold {account.session_limit} live sessions at once; it has {current}. "
@@ -72,7 +72,7 @@ class BillingService:
         async for event in self._subscription:
             try:
                 if isinstance(event, StepRecorded):
-                    live = self.runtime.task(event.task_id)
+                    live = await self.runtime.task(event.task_id)
                     if live is not None:
                         await self._charge(live, final=False)
                 elif isinstance(event, TaskFinished):

@@ -13,7 +13,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -167,7 +167,7 @@ class EnvironmentService:
 
     # --- sessions ------------------------------------------------------------------
     async def bind(self, account: Account, env_id: str, session_id: str,
-                   ending: Callable[[str], bool] = lambda _holder: False) -> ProfileBinding:
+                   ending: Callable[[str], Awaitable[bool]] | None = None) -> ProfileBinding:
         """Claim the environment for `session_id`: the state it starts from and how it is saved at the end.
 
         Held by a session that is `ending` (e.g. a run-task whose answer the caller just got), it
@@ -175,7 +175,7 @@ class EnvironmentService:
         env = await self.owned(account, env_id)
         if not await self.store.environments.claim_for_session(env.id, session_id):
             holder = (await self.owned(account, env_id)).session_id
-            if holder is not None and ending(holder):
+            if holder is not None and ending is not None and await ending(holder):
                 await self._released(env.id, holder)
             if not await self.store.environments.claim_for_session(env.id, session_id):
                 await self._refuse_busy(env.id, "Environment")

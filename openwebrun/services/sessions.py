@@ -32,7 +32,7 @@ class SessionService:
                     environment_id: str | None = None, *, proxy: ProxyChoice | None = None,
                     policy: Policy | None = None) -> tuple[Session, Task | None]:
         """A live session (from the environment's state, saved back when it ends) and its first task."""
-        check_session_limit(account, self.runtime)
+        await check_session_limit(account, self.runtime)
         if initial is not None:
             check_funds(account)
             await self.tasks.check_spec(account, initial)
@@ -60,23 +60,23 @@ class SessionService:
         task = await self.tasks.start(account, session.id, initial) if initial is not None else None
         return session, task
 
-    def check_owner(self, account: Account | None, session_id: str) -> SessionInfo:
+    async def check_owner(self, account: Account | None, session_id: str) -> SessionInfo:
         """The live session, if `account` may steer it (None: whoever holds the session id may);
         SESSION_NOT_FOUND for unknown, ended or someone else's (as the reference says)."""
-        info = self.runtime.info(session_id) if session_id else None
+        info = await self.runtime.info(session_id) if session_id else None
         if info is None or (account is not None and info.account_id != account.id):
             raise session_not_found()
         return info
 
     async def new_task(self, account: Account, session_id: str, spec: TaskSpec) -> Task:
-        self.check_owner(account, session_id)
+        await self.check_owner(account, session_id)
         check_funds(account)
         await self.tasks.check_spec(account, spec)
         return await self.tasks.start(account, session_id, spec)
 
     async def command(self, account: Account | None, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:
         """A steering command (pause, takeover, input, answer, terminate...) for the caller's session."""
-        self.check_owner(account, session_id)
+        await self.check_owner(account, session_id)
         outcome = await self.runtime.command(session_id, command)
         if isinstance(command, cmd.Terminate | cmd.Stop):
             await self.recorder.caught_up()  # the ending is stored before the caller hears back

@@ -54,7 +54,7 @@ class TaskService:
 
     async def get(self, session_id: str, task_id: str) -> Task | None:
         """Live tasks come from the runtime (usage so far), ended ones from the store."""
-        live = self.runtime.task(task_id)
+        live = await self.runtime.task(task_id)
         if live is not None and live.session_id == session_id:
             return live
         await self.recorder.caught_up()  # an ending just announced is in the store before we read it

@@ -153,7 +153,7 @@ class WebhookService:
                     task = await self.store.tasks.get(task.id) or task
                     task.spec = event.task.spec
             case HumanInputNeeded():
-                live = self.runtime.task(event.task_id or "")
+                live = await self.runtime.task(event.task_id or "")
                 if live is not None:
                     task = dataclasses.replace(live, status=TaskStatus.GUARDRAIL, guardrail=event.question,
                                                guardrail_reason=event.reason or None)

@@ -28,8 +28,8 @@ NOT_VALID = "This live view is not valid: the view token is wrong or the session
 MAX_OFFER_BYTES = 64 * 1024
 
 
-def view_ok(svc: Services, session_id: str, token: str) -> bool:
-    return svc.links.view_ok(session_id, token) and svc.runtime.owner(session_id) is not None
+async def view_ok(svc: Services, session_id: str, token: str) -> bool:
+    return svc.links.view_ok(session_id, token) and await svc.runtime.owner(session_id) is not None
 
 
 def _ice_links(svc: Services) -> dict[str, str]:
@@ -53,7 +53,7 @@ def _error(status: int, message: str, code: str) -> Response:
 
 @router.get("/{session_id}/{token}")
 async def page(session_id: str, token: str, svc: Services = Depends(services)) -> HTMLResponse:
-    if not view_ok(svc, session_id, token):
+    if not await view_ok(svc, session_id, token):
         return HTMLResponse(UNAUTHORIZED_PAGE, status_code=401)
     config = {"iceServers": svc.settings.webrtc_ice_servers, "fallbackMs": svc.settings.live_view_fallback_ms,
               "width": STREAM_WIDTH, "height": STREAM_HEIGHT, "bar": STREAM_BAR_HEIGHT}
@@ -70,7 +70,7 @@ async def whep_options(svc: Services = Depends(services)) -> Response:
 
 @router.post("/{session_id}/{token}/whep")
 async def whep_offer(session_id: str, token: str, request: Request, svc: Services = Depends(services)) -> Response:
-    if not view_ok(svc, session_id, token):
+    if not await view_ok(svc, session_id, token):
         return _error(401, NOT_VALID, "UNAUTHORIZED")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/sdp":

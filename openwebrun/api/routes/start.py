@@ -70,7 +70,7 @@ async def send_message(body: SendMessageIn, who: Account = Depends(limited_creat
 
 @router.get("/health", responses=answers(Health))
 async def health(svc: Services = Depends(services)):
-    free = svc.runtime.free_slots
-    return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free,
-            "liveView": svc.runtime.live_view_counts(),
+    health = await svc.runtime.health()
+    free = health.pop("free")
+    return {"success": True, "status": "healthy", "instancesAvailable": free > 0, "instanceCount": free, **health,
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
