@@ -107,6 +107,17 @@ class Settings(BaseSettings):
     def webrtc_host_address_list(self) -> list[str]:
         return [a.strip() for a in self.webrtc_host_addresses.split(",") if a.strip()]
 
+    # Cluster mode (docs/scale-out.md): all three set, sessions live on `openwebrun worker` machines
+    ray_address: str | None = None  # the Ray cluster to join (ray://head:10001 or head:6379)
+    cluster_name: str = Field("openwebrun", pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")  # Ray namespace, Redis key prefix
+    worker_slots: int | None = Field(None, ge=1)  # sessions one worker holds; default from its memory
+    worker_watch_interval_s: float = Field(2.0, gt=0)  # how often API processes look for lost workers
+    placement_timeout_s: float = Field(5.0, gt=0)  # a start waits at most this for Ray to place its session
+
+    @property
+    def cluster_mode(self) -> bool:
+        return bool(self.ray_address)
+
     proxy_pool: Path | None = None  # file of `COUNTRY URL` lines: the proxies of `source: "WebRun"`
 
     @field_validator("proxy_pool")
@@ -159,6 +170,12 @@ class Settings(BaseSettings):
     def _defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'openwebrun.db').resolve()}"
+        if self.ray_address:
+            missing = [name for name, ok in (("OPENWEBRUN_REDIS_URL", bool(self.redis_url)),
+                                             ("OPENWEBRUN_DATABASE_URL on PostgreSQL",
+                                              self.database_url.startswith("postgresql"))) if not ok]
+            if missing:
+                raise ValueError("cluster mode (OPENWEBRUN_RAY_ADDRESS) also needs " + " and ".join(missing))
         return self
 
     @property

@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from openwebrun import __version__
-from openwebrun.agent.llm.factory import build_llm
-from openwebrun.agent.loop import Agent
 from openwebrun.api.deps import Services
 from openwebrun.api.errors import install_error_handlers
 from openwebrun.api.guard import RequestGuard
@@ -24,19 +22,15 @@ from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
 from openwebrun.api.routes import live_view, start, task
 from openwebrun.api.routes import policies as policy_routes
-from openwebrun.api.socket import SocketBridge
+from openwebrun.api.socket import SocketBridge, socket_manager
 from openwebrun.api.view_socket import router as view_socket_router
-from openwebrun.browser.launch import find_chromium
-from openwebrun.browser.pool import BrowserPool
+from openwebrun.assembly import build_followers, build_pool, build_runtime
 from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
-from openwebrun.domain.models import Task
-from openwebrun.domain.pricing import Rates
+from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.events import EventHub
-from openwebrun.runtime.sessions import SessionRuntime, ViewOptions
-from openwebrun.runtime.webrtc import WhepPeers, ice_servers, restrict_host_addresses
+from openwebrun.runtime.webrtc import restrict_host_addresses
 from openwebrun.services.auth import AuthService
-from openwebrun.services.billing import BillingService
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
@@ -45,7 +39,7 @@ from openwebrun.services.proxies import ProxyService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.sessions import SessionService
 from openwebrun.services.tasks import TaskService
-from openwebrun.services.webhooks import WebhookPolicy, WebhookService
+from openwebrun.services.webhooks import WebhookService
 from openwebrun.settings import Settings
 from openwebrun.store.blobs import BlobStore
 from openwebrun.store.db import Database
@@ -61,7 +55,7 @@ def announce_key(key: str) -> None:
 
 
 def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announce_key) -> FastAPI:
-    bridge = SocketBridge(queue_size=settings.socket_queue)
+    bridge = SocketBridge(queue_size=settings.socket_queue, client_manager=socket_manager(settings))
     openai_app = create_openai_app()
     mcp = build_mcp(McpTools(lambda: app.state.services))
     if settings.webrtc_host_address_list:
@@ -74,7 +68,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         await upgrade(settings.database_url)
         db = Database(settings.database_url)
         store = Store(db)
-        await _recover(store)
+        if not settings.cluster_mode:  # in a cluster, sessions outlive an API process's restart
+            await _recover(store)
         files = FileService(store, BlobStore(settings.data_dir / "files"),
                             attachments_root=settings.data_dir / "attachments",
                             max_upload_bytes=settings.max_upload_bytes)
@@ -82,39 +77,30 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         signing_key = load_key(settings.signing_key, settings.data_dir)
         links = Links(settings.base_url, signing_key, settings.download_link_ttl_s)
         environments = EnvironmentService(store, files.blobs, max_archive_bytes=settings.max_profile_bytes)
-        await environments.recover()
+        if not settings.cluster_mode:
+            await environments.recover()
         auth = AuthService(store)
         new_key = await auth.bootstrap(settings.api_key)
         if new_key:
             on_new_key(new_key)
-        llm = build_llm(settings)
-        if llm is None:
-            log.warning("no LLM configured: tasks will fail with LLM_NOT_CONFIGURED (set OPENWEBRUN_MODEL)")
-        pool = BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
-                           contexts_per_browser=settings.sessions_per_browser,
-                           reach=Reach(allow_private=settings.allow_private_networks(default=False)))
         hub = EventHub()
+        runtime: Runtime
+        pool = None
+        followers = None
+        feed = None
+        if settings.cluster_mode:  # sessions live on the workers, which record and bill them
+            from openwebrun.cluster.api_side import cluster_runtime
 
-        def agent_for(t: Task) -> Agent:
-            return Agent(llm, prices=settings.prices, max_steps=settings.max_steps, vision=settings.vision,
-                         task_id=t.id, step_screenshots=settings.step_screenshots == "on")
-
-        runtime = SessionRuntime(pool, hub=hub, max_sessions=settings.max_sessions, agent_factory=agent_for,
-                                 downloads_root=settings.data_dir / "downloads",
-                                 navigation_timeout_ms=settings.navigation_timeout_ms,
-                                 human_timeout_s=settings.guardrail_timeout_s,
-                                 view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
-                                                  WhepPeers(ice_servers(settings.webrtc_ice_servers))),
-                                 rates=Rates(settings.compute_price_per_minute, settings.proxy_price_per_gb))
-        recorder = StoreRecorder(store, files, hub)
-        recorder.start()
-        billing = BillingService(store, runtime, hub)
-        billing.start()
-        webhooks = WebhookService(
-            store, hub, runtime, recorder, Reach(allow_private=settings.webhook_allow_private),
-            full_body=lambda t: task_body(t, links, start_call=False),
-            policy=WebhookPolicy(attempts=settings.webhook_attempts, retry_base_s=settings.webhook_retry_base_s,
-                                 timeout_s=settings.webhook_timeout_s))
+            runtime, feed = await cluster_runtime(settings, store, hub)
+            recorder = StoreRecorder(store, files, EventHub())  # records nothing here: hosts answer after theirs
+            webhooks = WebhookService(store, EventHub(), runtime, recorder,
+                                      Reach(allow_private=settings.webhook_allow_private),
+                                      full_body=lambda t: task_body(t, links, start_call=False))
+        else:
+            pool = build_pool(settings)
+            runtime = build_runtime(settings, pool, hub, settings.max_sessions)
+            followers = build_followers(settings, store, files, runtime, hub, links)
+            recorder, webhooks = followers.recorder, followers.webhooks
         tasks = TaskService(store, runtime, files, recorder, webhooks)
         sessions = SessionService(store, runtime, tasks, recorder, environments,
                                   default_expires_ms=settings.session_expires_ms)
@@ -125,22 +111,26 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                                       policies=PolicyService(store))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
-        try:
-            await pool.start()
-        except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
-            log.error("Chromium could not be started: %s (run `openwebrun doctor`)", exc)
+        if pool is not None:
+            try:
+                await pool.start()
+            except Exception as exc:  # the API still answers; sessions get 503 until Chromium works
+                log.error("Chromium could not be started: %s (run `openwebrun doctor`)", exc)
+        if followers is not None:
+            await followers.start()
         await runtime.start()
-        await webhooks.start()
         try:
             async with mcp.session_manager.run():
                 yield
         finally:
             await runtime.close()
             await bridge.close()
-            await recorder.close()
-            await billing.close()
-            await webhooks.close()
-            await pool.close()
+            if feed is not None:
+                await feed.close()
+            if followers is not None:
+                await followers.close()
+            if pool is not None:
+                await pool.close()
             await db.close()
 
     app = FastAPI(title="openwebrun", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)

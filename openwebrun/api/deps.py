@@ -13,7 +13,7 @@ from openwebrun.runtime.events import EventHub
 
 if TYPE_CHECKING:
     from openwebrun.api.rate_limits import RateLimiter
-from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.runtime.door import Runtime
 from openwebrun.services.auth import AuthService
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
@@ -32,7 +32,7 @@ class Services:
     auth: AuthService
     sessions: SessionService
     tasks: TaskService
-    runtime: SessionRuntime
+    runtime: Runtime
     files: FileService
     hub: EventHub
     links: Links

@@ -28,6 +28,7 @@ from openwebrun.domain.errors import Refused
 from openwebrun.domain.events import Event, SessionClosed, TaskFinished
 from openwebrun.domain.models import Account
 from openwebrun.runtime.events import Subscription
+from openwebrun.settings import Settings
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "Session not found"
@@ -50,12 +51,21 @@ class Watcher:
         self.answered.set()
 
 
+def socket_manager(settings: Settings) -> Any:
+    """In cluster mode, python-socketio's Redis manager: an emit from any API process reaches a
+    socket connected to another; None (in-process) otherwise."""
+    if not settings.cluster_mode or not settings.redis_url:
+        return None
+    return socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.cluster_name}:socketio")
+
+
 class SocketBridge:
-    def __init__(self, queue_size: int):
-        """`queue_size`: events held per socket (hub queue, and packets waiting to be written)."""
+    def __init__(self, queue_size: int, client_manager: Any = None):
+        """`queue_size`: events held per socket (hub queue, and packets waiting to be written);
+        `client_manager`: python-socketio's Redis manager when several API processes serve sockets."""
         self.queue_size = queue_size
         # Any origin may connect: the session id is the credential, not a cookie.
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*")
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", client_manager=client_manager)
         self.svc: Services | None = None
         self.watchers: dict[str, Watcher] = {}
         self.sio.on("connect", self._connect)

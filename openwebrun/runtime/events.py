@@ -90,6 +90,11 @@ class EventHub:
             subscriber.offer(event)
         return event
 
+    def relay(self, event: Event) -> None:
+        """Hand subscribers an event another process published (its seq and time stay as they were)."""
+        for subscriber in list(self._subscribers):
+            subscriber.offer(event)
+
     def subscribe(self, session_id: str | None = None, maxsize: int | None = DEFAULT_QUEUE) -> Subscription:
         """Events from now on; maxsize None is unbounded (only for subscribers that must see all)."""
         subscription = Subscription(self, session_id, maxsize)

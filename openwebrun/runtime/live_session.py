@@ -42,6 +42,7 @@ class ProfileBinding:
 
     state: dict[str, Any] | None
     save: Callable[[dict[str, Any] | None], Awaitable[None]]
+    environment_id: str = ""  # whose state it is (a cluster worker rebuilds `save` from it)
 
 
 @dataclass

@@ -367,8 +367,9 @@ class SessionRuntime:
             run_task(live, running, self.agent_factory(task), lambda r: self._ended(live, r), self.rates),
             name=f"task-{task.id}")
 
-    async def task(self, task_id: str) -> Task | None:
-        """A task this runtime holds (queued or running), as it stands; None once it has ended."""
+    async def task(self, task_id: str, session_id: str | None = None) -> Task | None:
+        """A task this runtime holds (queued or running), as it stands; None once it has ended.
+        (`session_id` is where the task runs: a runtime over many machines needs it.)"""
         running = self._tasks.get(task_id)
         if running is None:
             return None
@@ -377,7 +378,7 @@ class SessionRuntime:
             self.rates.apply(running.task.usage)
         return running.task
 
-    async def wait(self, task_id: str, timeout_s: float) -> None:
+    async def wait(self, task_id: str, timeout_s: float, session_id: str | None = None) -> None:
         """Until the task ended, asks a person, or `timeout_s` passed."""
         running = self._tasks.get(task_id)
         if running is None:

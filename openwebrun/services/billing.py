@@ -17,8 +17,8 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
 from openwebrun.domain.events import StepRecorded, TaskFinished
 from openwebrun.domain.models import Account, DailyUsage, Task, Usage, utcnow
+from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.events import EventHub
-from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.store.repositories import Store
 from openwebrun.store.repositories.accounts import to_micros
 
@@ -42,7 +42,7 @@ def check_funds(account: Account) -> None:
                       details={"balance": round(account.balance, 6), "required": MIN_BALANCE})
 
 
-async def check_session_limit(account: Account, runtime: SessionRuntime) -> None:
+async def check_session_limit(account: Account, runtime: Runtime) -> None:
     if account.session_limit is None:
         return
     current = sum(1 for s in await runtime.sessions() if s.account_id == account.id)
@@ -53,7 +53,7 @@ async def check_session_limit(account: Account, runtime: SessionRuntime) -> None
 
 
 class BillingService:
-    def __init__(self, store: Store, runtime: SessionRuntime, hub: EventHub):
+    def __init__(self, store: Store, runtime: Runtime, hub: EventHub):
         self.store = store
         self.runtime = runtime
         self._subscription = hub.subscribe(maxsize=None)

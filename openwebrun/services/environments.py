@@ -186,15 +186,19 @@ class EnvironmentService:
             await self.release(env.id, session_id)
             raise
 
+        return ProfileBinding(state=state, save=self.saver(env.id, session_id), environment_id=env.id)
+
+    def saver(self, env_id: str, session_id: str) -> Callable[[dict[str, Any] | None], Awaitable[None]]:
+        """How a session's state is saved into its environment as it ends (and the claim released)."""
         async def save(ended: dict[str, Any] | None) -> None:
             try:
                 if ended is not None:
                     sha, size = await asyncio.to_thread(self._put_state, ended)
-                    await self.store.environments.save_state(env.id, sha, size)
+                    await self.store.environments.save_state(env_id, sha, size)
             finally:
-                await self.release(env.id, session_id)
+                await self.release(env_id, session_id)
 
-        return ProfileBinding(state=state, save=save)
+        return save
 
     async def release(self, env_id: str, session_id: str) -> None:
         await self.store.environments.release_session(env_id, session_id)

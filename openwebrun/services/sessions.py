@@ -9,8 +9,9 @@ from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Session, Task, TaskSpec
 from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
+from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.errors import CapacityExceeded
-from openwebrun.runtime.sessions import SessionInfo, SessionRuntime, session_not_found
+from openwebrun.runtime.sessions import SessionInfo, session_not_found
 from openwebrun.services.billing import check_funds, check_session_limit
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.recorder import StoreRecorder
@@ -19,7 +20,7 @@ from openwebrun.store.repositories import Store
 
 
 class SessionService:
-    def __init__(self, store: Store, runtime: SessionRuntime, tasks: TaskService, recorder: StoreRecorder,
+    def __init__(self, store: Store, runtime: Runtime, tasks: TaskService, recorder: StoreRecorder,
                  environments: EnvironmentService, *, default_expires_ms: int):
         self.store = store
         self.runtime = runtime

@@ -6,7 +6,7 @@ from openwebrun.domain.commands import NewTask
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, StepRecord, Task, TaskSpec, TaskStatus, utcnow
-from openwebrun.runtime.sessions import SessionRuntime
+from openwebrun.runtime.door import Runtime
 from openwebrun.services.files import FileService
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.webhooks import WebhookService
@@ -14,7 +14,7 @@ from openwebrun.store.repositories import Store
 
 
 class TaskService:
-    def __init__(self, store: Store, runtime: SessionRuntime, files: FileService, recorder: StoreRecorder,
+    def __init__(self, store: Store, runtime: Runtime, files: FileService, recorder: StoreRecorder,
                  webhooks: WebhookService):
         self.store = store
         self.webhooks = webhooks
@@ -49,12 +49,12 @@ class TaskService:
 
     async def wait(self, task: Task, timeout_s: float) -> Task:
         """The task as it stands after it ended, asked a person, or `timeout_s` passed."""
-        await self.runtime.wait(task.id, timeout_s)
+        await self.runtime.wait(task.id, timeout_s, session_id=task.session_id)
         return await self.get(task.session_id, task.id) or task
 
     async def get(self, session_id: str, task_id: str) -> Task | None:
         """Live tasks come from the runtime (usage so far), ended ones from the store."""
-        live = await self.runtime.task(task_id)
+        live = await self.runtime.task(task_id, session_id=session_id)
         if live is not None and live.session_id == session_id:
             return live
         await self.recorder.caught_up()  # an ending just announced is in the store before we read it

@@ -26,8 +26,8 @@ from openwebrun.domain.ids import new_id
 from openwebrun.domain.models import Account, Task, TaskStatus, utcnow
 from openwebrun.domain.reach import host_and_port
 from openwebrun.domain.webhooks import DeliveryStatus, WebhookDelivery, retry_delay_s, signature
+from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.events import EventHub
-from openwebrun.runtime.sessions import SessionRuntime
 from openwebrun.services.recorder import StoreRecorder
 from openwebrun.services.webhook_payloads import FullBody, event_of, payload
 from openwebrun.store.repositories import Store
@@ -66,7 +66,7 @@ def _pinned(url: str, address: str) -> tuple[str, str, str]:
 
 
 class WebhookService:
-    def __init__(self, store: Store, hub: EventHub, runtime: SessionRuntime, recorder: StoreRecorder,
+    def __init__(self, store: Store, hub: EventHub, runtime: Runtime, recorder: StoreRecorder,
                  reach: AddressCheck, full_body: FullBody, policy: WebhookPolicy | None = None,
                  transport: httpx.AsyncBaseTransport | None = None):
         self.store = store

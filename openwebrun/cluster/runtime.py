@@ -1,0 +1,221 @@
+"""The runtime of a stateless API process in cluster mode: the same door and queries as
+SessionRuntime, routed to the session host that holds each session.
+
+Ray places a new session: a placement group of one `browser_slot` lands on a worker with a free slot
+(none free: NO_AVAILABLE_INSTANCES at once), and the session opens in that worker's host. Which
+host holds a session is kept in Redis, so every API process (and one that restarted) finds it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Any, TypeVar
+
+import ray
+from ray.exceptions import RayActorError, RayTaskError
+
+from openwebrun.browser.reach import Reach
+from openwebrun.cluster import names
+from openwebrun.cluster.lost import LostWorkers
+from openwebrun.cluster.placement import free_slot, reserve_slot
+from openwebrun.cluster.relay import connect
+from openwebrun.domain import commands as cmd
+from openwebrun.domain.errors import Refused
+from openwebrun.domain.models import Task
+from openwebrun.domain.policies import Policy
+from openwebrun.domain.proxies import ProxyChoice
+from openwebrun.runtime.errors import CapacityExceeded
+from openwebrun.runtime.live_session import ProfileBinding
+from openwebrun.runtime.sessions import SessionInfo, session_not_found
+from openwebrun.settings import Settings
+from openwebrun.store.repositories import Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CALL_TIMEOUT_S = 30.0  # a query or command to a host (a task wait adds its own window)
+HEALTH_TIMEOUT_S = 2.0
+
+
+class HostLost(Exception):
+    """The host of a session is gone (its worker died); the watcher ends its sessions."""
+
+
+class ClusterRuntime:
+    def __init__(self, settings: Settings, store: Store):
+        self.settings = settings
+        self.cluster = settings.cluster_name
+        self.reach = Reach(allow_private=settings.allow_private_networks(default=False))
+        self.redis = connect(settings.redis_url or "")
+        self.lost = LostWorkers(self, store, self.redis, interval_s=settings.worker_watch_interval_s)
+        self._hosts: dict[str, Any] = {}  # actor name -> handle
+
+    # --- lifecycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        if not ray.is_initialized():
+            await asyncio.to_thread(ray.init, address=self.settings.ray_address, namespace=self.cluster,
+                                    log_to_driver=False, logging_level=logging.WARNING)
+        self.lost.start()
+
+    async def close(self) -> None:
+        """Sessions live on in the workers: an API process that stops takes none of them along."""
+        await self.lost.close()
+        await self.redis.aclose()
+
+    # --- finding hosts -----------------------------------------------------------
+    async def host(self, name: str) -> Any:
+        handle = self._hosts.get(name)
+        if handle is None:
+            try:
+                handle = await asyncio.to_thread(ray.get_actor, name, self.cluster)
+            except ValueError:
+                raise HostLost(name) from None
+            self._hosts[name] = handle
+        return handle
+
+    def forget(self, name: str) -> None:
+        self._hosts.pop(name, None)
+
+    async def host_of(self, session_id: str) -> Any | None:
+        name = await self.redis.hget(names.session_hosts_key(self.cluster), session_id)
+        if name is None:
+            return None
+        try:
+            return await self.host(name.decode() if isinstance(name, bytes) else name)
+        except HostLost:
+            return None
+
+    async def workers(self) -> list[dict[str, Any]]:
+        """Alive Ray nodes that offer browser slots, with their host actor's name."""
+        nodes = await asyncio.to_thread(ray.nodes)
+        return [{"node_id": n["NodeID"], "address": n["NodeManagerAddress"], "name": names.host_name(n["NodeID"]),
+                 "slots": int(n["Resources"].get(names.SLOT, 0))}
+                for n in nodes if n.get("Alive") and n["Resources"].get(names.SLOT, 0) > 0]
+
+    async def _call(self, call: Awaitable[T], timeout_s: float = CALL_TIMEOUT_S) -> T:
+        """A host's answer; its own exceptions (Refused, CapacityExceeded...) come back as they were."""
+        try:
+            return await asyncio.wait_for(call, timeout_s)
+        except RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, Exception):
+                raise cause from None
+            raise
+        except RayActorError as exc:
+            raise HostLost(str(exc)) from None
+
+    async def _session_call(self, session_id: str, method: str, *args: Any, default: Any = None,
+                            timeout_s: float = CALL_TIMEOUT_S) -> Any:
+        host = await self.host_of(session_id)
+        if host is None:
+            return default
+        try:
+            return await self._call(getattr(host, method).remote(session_id, *args), timeout_s)
+        except HostLost:
+            return default
+
+    # --- sessions ----------------------------------------------------------------
+    async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
+                           profile: ProfileBinding | None = None, proxy: ProxyChoice | None = None,
+                           policy: Policy | None = None) -> None:
+        """Ray reserves a browser slot on some worker; that worker's host opens the session."""
+        pg, node_id = await reserve_slot(session_id, self.settings.placement_timeout_s)
+        try:
+            host = await self.host(names.host_name(node_id))
+            environment = (profile.environment_id, profile.state) if profile is not None else None
+            await self._call(host.open_session.remote(session_id, account_id, expires_in_ms, environment, proxy, policy))
+        except BaseException as exc:
+            await free_slot(pg)
+            if isinstance(exc, HostLost):  # the worker went away under the start: no instance for it
+                raise CapacityExceeded() from None
+            raise
+
+    async def close_session(self, session_id: str, reason: str, stop: Any = None) -> bool:
+        return bool(await self._session_call(session_id, "close_session", reason, default=False))
+
+    async def url_refusal(self, url: str) -> str | None:
+        return await self.reach.url_refusal(url)
+
+    async def owner(self, session_id: str) -> str | None:
+        info = await self.info(session_id)
+        return info.account_id if info else None
+
+    async def info(self, session_id: str) -> SessionInfo | None:
+        return await self._session_call(session_id, "info")
+
+    async def ending(self, session_id: str) -> bool:
+        return await self._session_call(session_id, "ending", default=True)
+
+    async def touch(self, session_id: str) -> bool:
+        return await self._session_call(session_id, "touch", default=False)
+
+    async def sessions(self) -> list[SessionInfo]:
+        every: list[SessionInfo] = []
+        for worker in await self.workers():
+            try:
+                host = await self.host(worker["name"])
+                every.extend(await self._call(host.sessions.remote(), HEALTH_TIMEOUT_S))
+            except (HostLost, TimeoutError):
+                continue
+        return every
+
+    async def health(self) -> dict[str, Any]:
+        """Every alive worker with its free slots; the live-view figures summed over them."""
+        workers, counts = [], {"screencasts": 0, "viewers": 0, "whepViewers": 0, "encoders": 0}
+        for worker in await self.workers():
+            try:
+                host = await self.host(worker["name"])
+                health = await self._call(host.health.remote(), HEALTH_TIMEOUT_S)
+            except (HostLost, TimeoutError):
+                continue
+            workers.append({"id": health["id"], "address": health["address"], "slots": health["slots"],
+                            "freeSlots": health["free"]})
+            for key in counts:
+                counts[key] += health["liveView"].get(key, 0)
+        return {"free": sum(w["freeSlots"] for w in workers), "liveView": counts, "workers": workers}
+
+    # --- the door ----------------------------------------------------------------
+    async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:
+        host = await self.host_of(session_id)
+        if host is None:
+            raise session_not_found()
+        try:
+            return await self._call(host.command.remote(session_id, command))
+        except HostLost:
+            raise session_not_found() from None
+
+    async def task(self, task_id: str, session_id: str | None = None) -> Task | None:
+        if session_id is None:
+            return None
+        host = await self.host_of(session_id)
+        if host is None:
+            return None
+        try:
+            return await self._call(host.task.remote(task_id))
+        except HostLost:
+            return None
+
+    async def wait(self, task_id: str, timeout_s: float, session_id: str | None = None) -> None:
+        host = await self.host_of(session_id) if session_id else None
+        if host is None:
+            return
+        try:
+            await self._call(host.wait.remote(task_id, timeout_s), timeout_s + CALL_TIMEOUT_S)
+        except HostLost:
+            return
+
+    # --- the live view: not relayed across machines (docs/scale-out.md) ------------
+    async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        raise live_view_unavailable()
+        yield b""  # an async generator, as SessionRuntime's
+
+    async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
+        raise live_view_unavailable()
+
+    async def whep_end(self, session_id: str, resource: str) -> bool:
+        return False
+
+
+def live_view_unavailable() -> Refused:
+    return Refused("LIVE_VIEW_UNAVAILABLE", "The live view is not served in cluster mode yet: "
+                                            "the session's browser is on another machine.")
