@@ -1,4 +1,4 @@
-"""The `openwebrun` command: serve, run, mcp, keys, accounts, usage, db upgrade, doctor, env import-chrome."""
+"""The `openwebrun` command: serve, worker, run, mcp, keys, accounts, usage, db upgrade, doctor, env import-chrome."""
 from __future__ import annotations
 
 import argparse
@@ -42,6 +42,18 @@ async def _with_store(settings: Settings, work):
         return await work(Store(db))
     finally:
         await db.close()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from openwebrun.cluster.worker import run_worker
+
+    settings = _settings(args)
+    if not settings.cluster_mode:
+        print("openwebrun worker needs cluster mode: set OPENWEBRUN_RAY_ADDRESS, OPENWEBRUN_DATABASE_URL "
+              "(PostgreSQL) and OPENWEBRUN_REDIS_URL", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run_worker(settings, slots=args.slots, node_ip=args.node_ip, num_cpus=args.num_cpus, temp_dir=args.temp_dir)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -161,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="cluster mode: join this machine to the Ray cluster and host sessions")
+    worker.add_argument("--slots", type=int, help="sessions this worker holds (default: from its memory)")
+    worker.add_argument("--node-ip", help="this machine's address as the other nodes reach it")
+    worker.add_argument("--num-cpus", type=int, help="CPUs the Ray node offers (default: all)")
+    worker.add_argument("--temp-dir", help="the Ray node's directory for sockets and logs")
+    worker.set_defaults(func=cmd_worker)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -29,6 +29,7 @@ from openwebrun.services.links import Links, load_key
 from openwebrun.settings import Settings
 from openwebrun.store.blobs import BlobStore
 from openwebrun.store.db import Database
+from openwebrun.store.migrate import upgrade
 from openwebrun.store.repositories import Store
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ log = logging.getLogger(__name__)
 class SessionHost:
     """Lives in a Ray worker process on its machine; every method is called through Ray."""
 
-    def __init__(self, settings: Settings, slots: int, node_id: str, address: str):
+    def __init__(self, settings: Settings, slots: int, worker_id: str, node_id: str, address: str):
         self.settings = settings
+        self.name = names.host_name(worker_id)  # the actor's name, by which API processes reach it
         self.slots = slots
         self.node_id = node_id
         self.address = address
@@ -47,6 +49,7 @@ class SessionHost:
     async def start(self) -> dict[str, Any]:
         """Open the database, start Chromium and the followers; returns what the worker announces."""
         settings = self.settings
+        await upgrade(settings.database_url)
         self.db = Database(settings.database_url)
         store = Store(self.db)
         self.store = store
@@ -105,8 +108,7 @@ class SessionHost:
             profile = ProfileBinding(state=state, save=self.environments.saver(env_id, session_id))
         await self._runtime.open_session(session_id, account_id, expires_in_ms, profile=profile, proxy=proxy,
                                          policy=policy)
-        await self.redis.hset(names.session_hosts_key(self.settings.cluster_name), session_id,
-                              names.host_name(self.node_id))
+        await self.redis.hset(names.session_hosts_key(self.settings.cluster_name), session_id, self.name)
 
     async def close_session(self, session_id: str, reason: str) -> bool:
         closed = await self._runtime.close_session(session_id, reason)

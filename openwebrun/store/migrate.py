@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from openwebrun.store.db import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6F7772  # PostgreSQL advisory lock key held while migrating
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -60,6 +61,8 @@ async def _with_connection(target: str | Database, work, *, write: bool):
                 # SQLite rebuilds tables to alter them; with foreign keys on, dropping the old
                 # table would cascade into its children. Off for the migration, back on after.
                 await conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            elif write:  # several processes of a cluster may start at once: one migrates, the others wait
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             try:
                 result = await conn.run_sync(work)
                 await conn.commit()

@@ -1,0 +1,147 @@
+"""Cluster mode on loopback: a Ray head, two `openwebrun worker`s (two browser slots each) and two
+`openwebrun serve` API processes sharing PostgreSQL and Redis. Requests alternate between the API
+processes as a load balancer would send them. One cluster for the module: Ray starts slowly.
+"""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import act, done, poll_until_finished, script, send_task, terminate, wait_until
+from tests.e2e.test_control import interact, message, state
+from tests.support.cluster import LocalCluster, kill_tree
+from tests.support.socket_client import SessionSocket
+
+SLOTS = 2
+
+
+@pytest.fixture(scope="module")
+def cluster(llm, tmp_path_factory):
+    c = LocalCluster(tmp_path_factory.mktemp("cluster"), {
+        "OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test",
+        "OPENWEBRUN_LLM_MAX_RETRIES": "0", "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true",
+        "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_GUARDRAIL_TIMEOUT_S": "60"})
+    try:
+        c.start()
+        workers = [c.add_worker(SLOTS), c.add_worker(SLOTS)]
+        for worker in workers:
+            worker.wait_ready()
+        c.add_api()
+        c.add_api()
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def apis(cluster):
+    with cluster.apis[0].client() as one, cluster.apis[1].client() as two:
+        yield one, two
+
+
+def health(client: httpx.Client) -> dict:
+    body = client.get("/start/health").json()
+    assert body["success"] is True, body
+    return body
+
+
+def all_free(client: httpx.Client, count: int) -> bool:
+    return health(client)["instanceCount"] == count
+
+
+def test_sessions_land_on_both_workers_and_a_full_cluster_answers_503(apis):
+    one, two = apis
+    assert [w["freeSlots"] for w in health(one)["workers"]] == [SLOTS, SLOTS]
+    sessions = []
+    for i in range(2 * SLOTS):
+        started = (one, two)[i % 2].post("/start/start-session", json={})
+        assert started.status_code == 200, started.text
+        sessions.append(started.json()["sessionId"])
+    workers = health(two)["workers"]
+    assert len(workers) == 2 and [w["freeSlots"] for w in workers] == [0, 0], workers  # both workers hold sessions
+    assert health(one)["instancesAvailable"] is False
+
+    full = one.post("/start/start-session", json={})
+    assert full.status_code == 503 and full.json()["code"] == "NO_AVAILABLE_INSTANCES", full.text
+
+    for i, sid in enumerate(sessions):
+        assert terminate((two, one)[i % 2], sid).status_code == 200  # through the API process that did not start it
+    wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)  # every browser slot is Ray's again
+
+
+def test_a_task_started_on_one_api_process_is_steered_through_the_other(apis, llm, rsite):
+    one, two = apis
+    held = f"cluster-{time.monotonic_ns()}"
+    tag = script(llm, [
+        {"gate": held, **act({"action": "navigate", "url": f"{rsite.url}/list.html"})},
+        act({"action": "ask_human", "question": "What is the one-time code?", "reason": "code"}),
+        done({"$match": r"(?<=The person answered: )\w+"}),
+    ])
+    gate = llm.gate(held)
+    sid = one.post("/start/start-session", json={}).json()["sessionId"]
+    with SessionSocket(str(two.base_url).rstrip("/"), sid) as sock:  # the socket is on the other process
+        started = send_task(one, sid, f"log in {tag}", startingPoint=f"{rsite.url}/control.html")
+        assert started.status_code == 200, started.text
+        tid = started.json()["taskId"]
+        gate.wait_arrived()
+
+        polled = two.get(f"/task/{sid}/{tid}").json()
+        assert polled["status"] == "running" and polled["pending"] is True, polled
+        assert state(two, sid, "pause").status_code == 200
+        assert state(two, sid, "resume").status_code == 200
+        assert interact(two, sid, type="takeOverControl").status_code == 200
+        gate.release()  # the decision made before the takeover waits for the person
+        assert interact(two, sid, type="CLICK", x=150, y=215).status_code == 200
+        assert rsite.wait_report("click", target="code")["target"] == "code"  # the click reached the worker's browser
+        assert interact(two, sid, type="releaseControl").status_code == 200
+
+        asked = sock.wait_for("guardrail_trigger")
+        assert asked["data"]["value"] == "What is the one-time code?"
+        assert two.get(f"/task/{sid}/{tid}").json()["type"] == "guardrail_trigger"
+        answered = message(two, sid, {"actionType": "guardrail", "taskDetails": "493817", "newState": "resume"})
+        assert answered.json() == {"success": True, "message": "Message sent successfully"}, answered.text
+
+        body = poll_until_finished(one, sid, tid)
+        assert body["status"] == "completed" and body["data"]["message"] == "493817", body
+        ended = sock.wait_for(lambda p: p.get("type") in ("task_completed", "error") and p.get("taskId") == tid)
+        assert ended["type"] == "task_completed", ended
+        steps = two.get(f"/task/{sid}/{tid}/steps").json()["steps"]
+        assert len(steps) >= 2, steps  # recorded by the worker, read through the other API process
+    assert terminate(two, sid).status_code == 200
+
+
+def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, llm, rsite):
+    one, two = apis
+    wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)
+    held = f"lost-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **act({"action": "wait", "seconds": 1})}])
+    gate = llm.gate(held)
+    running = one.post("/start/start-session", json={"initialTask": {
+        "taskDetails": f"long {tag}", "startingPoint": f"{rsite.url}/list.html"}}).json()
+    sid, tid = running["sessionId"], running["taskId"]
+    gate.wait_arrived()
+    others = [two.post("/start/start-session", json={}).json()["sessionId"] for _ in range(2 * SLOTS - 1)]
+
+    victim = cluster.worker_holding(sid)
+    with SessionSocket(str(two.base_url).rstrip("/"), sid) as sock:
+        kill_tree(victim.proc)
+        ended = sock.wait_for("end_session", event="end_session", timeout=60)
+        assert ended["reason"] == "instance_lost", ended
+    body = two.get(f"/task/{sid}/{tid}").json()
+    assert body["status"] == "failed" and body["code"] == "BROWSER_CRASHED", body
+    gate.release()
+
+    survivors = [s for s in others if two.post("/start/send-message", json={
+        "sessionId": s, "message": {"actionType": "state", "newState": "pause"}}).json().get("code") != "SESSION_NOT_FOUND"]
+    assert len(survivors) == SLOTS, survivors  # the live worker's sessions go on
+    wait_until(lambda: [w["freeSlots"] for w in health(one)["workers"]] == [0], timeout=30)
+    for s in survivors:
+        terminate(one, s)
+    fresh = one.post("/start/start-session", json={})
+    assert fresh.status_code == 200, fresh.text  # new sessions go to the live worker
+
+    cluster.apis[0].proc.kill()  # an API process dies: the session lives on in its worker
+    cluster.apis[0].proc.wait(10)
+    assert terminate(two, fresh.json()["sessionId"]).status_code == 200
