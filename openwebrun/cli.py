@@ -53,7 +53,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
               "(PostgreSQL) and OPENWEBRUN_REDIS_URL", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run_worker(settings, slots=args.slots, node_ip=args.node_ip, num_cpus=args.num_cpus, temp_dir=args.temp_dir)
+    return run_worker(settings, slots=args.slots, node_ip=args.node_ip, num_cpus=args.num_cpus, temp_dir=args.temp_dir,
+                      ray_args=args.ray_arg)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -179,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--node-ip", help="this machine's address as the other nodes reach it")
     worker.add_argument("--num-cpus", type=int, help="CPUs the Ray node offers (default: all)")
     worker.add_argument("--temp-dir", help="the Ray node's directory for sockets and logs")
+    worker.add_argument("--ray-arg", action="append", default=[], metavar="ARG",
+                        help="one more argument for `ray start` (repeatable), e.g. --ray-arg=--node-manager-port=6380")
     worker.set_defaults(func=cmd_worker)
 
     keys = sub.add_parser("keys", help="manage API keys")

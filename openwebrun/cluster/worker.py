@@ -43,7 +43,7 @@ def ray_command() -> str:
 
 
 def start_node(settings: Settings, slots: int, worker_id: str, node_ip: str | None, num_cpus: int | None,
-               temp_dir: str | None) -> subprocess.Popen:
+               temp_dir: str | None, ray_args: list[str]) -> subprocess.Popen:
     """This machine's Ray node, joined to the cluster; ends with this process (it is our child)."""
     resources = {names.SLOT: slots, names.worker_resource(worker_id): 1}
     args = [ray_command(), "start", "--block", f"--address={gcs_address(settings.ray_address or '')}",
@@ -54,7 +54,8 @@ def start_node(settings: Settings, slots: int, worker_id: str, node_ip: str | No
         args.append(f"--num-cpus={num_cpus}")
     if temp_dir:
         args.append(f"--temp-dir={temp_dir}")
-    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+    return_args = args + ray_args  # e.g. fixed ports, for firewalls or several nodes on one host
+    return subprocess.Popen(return_args, stdin=subprocess.DEVNULL)
 
 
 def gcs_address(address: str) -> str:
@@ -63,7 +64,7 @@ def gcs_address(address: str) -> str:
 
 
 def run_worker(settings: Settings, slots: int | None = None, node_ip: str | None = None, num_cpus: int | None = None,
-               temp_dir: str | None = None) -> int:
+               temp_dir: str | None = None, ray_args: list[str] | None = None) -> int:
     import ray
 
     from openwebrun.cluster.host import SessionHost
@@ -71,7 +72,7 @@ def run_worker(settings: Settings, slots: int | None = None, node_ip: str | None
     slots = slots or settings.worker_slots or slots_from_memory()
     settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})  # the actor's cwd is Ray's
     worker_id = uuid.uuid4().hex[:16]
-    node = start_node(settings, slots, worker_id, node_ip, num_cpus, temp_dir)
+    node = start_node(settings, slots, worker_id, node_ip, num_cpus, temp_dir, ray_args or [])
     stopping = asyncio.Event()
     try:
         ray.init(address=gcs_address(settings.ray_address or ""), namespace=settings.cluster_name,

@@ -45,6 +45,15 @@ def kill_tree(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
+def own_ports() -> list[str]:
+    """`ray start` arguments that give a node on this host ports of its own (defaults would clash)."""
+    names = ("node-manager-port", "object-manager-port", "metrics-export-port", "dashboard-agent-listen-port",
+             "dashboard-agent-grpc-port", "runtime-env-agent-port")
+    first = free_port()
+    return [f"--ray-arg=--{name}={free_port()}" for name in names] + [
+        f"--ray-arg=--min-worker-port={first + 1000}", f"--ray-arg=--max-worker-port={first + 1100}"]
+
+
 class Worker:
     def __init__(self, proc: subprocess.Popen, log_path: Path):
         self.proc = proc
@@ -89,9 +98,9 @@ class LocalCluster:
                     "OPENWEBRUN_REDIS_URL": REDIS_URL, "OPENWEBRUN_CLUSTER_NAME": self.name,
                     "OPENWEBRUN_DATA_DIR": str(self.data_dir), "OPENWEBRUN_API_KEY": API_KEY,
                     "OPENWEBRUN_WORKER_WATCH_INTERVAL_S": "1", "RAY_USAGE_STATS_ENABLED": "0",
-                    # the head notices a dead node within about 2 s
-                    "RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "4",
-                    "RAY_health_check_timeout_ms": "500"}
+                    # the head notices a dead node within about 10 s (a busy test machine must not look dead)
+                    "RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "5",
+                    "RAY_health_check_timeout_ms": "3000"}
         self.head: subprocess.Popen | None = None
         self.workers: list[Worker] = []
         self.apis: list[ServerProcess] = []
@@ -124,7 +133,7 @@ class LocalCluster:
         path = self.root / f"worker{len(self.workers)}.log"
         proc = subprocess.Popen(
             [sys.executable, "-m", "openwebrun.cli", "worker", f"--slots={slots}", "--node-ip=127.0.0.1",
-             "--num-cpus=1"], env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT,
+             "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{len(self.workers)}", *own_ports()], env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
         worker = Worker(proc, path)
         self.workers.append(worker)
