@@ -133,8 +133,9 @@ class LocalCluster:
         path = self.root / f"worker{len(self.workers)}.log"
         proc = subprocess.Popen(
             [sys.executable, "-m", "openwebrun.cli", "worker", f"--slots={slots}", "--node-ip=127.0.0.1",
-             "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{len(self.workers)}", *own_ports()], env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+             "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{len(self.workers)}", *own_ports()],
+            env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
         worker = Worker(proc, path)
         self.workers.append(worker)
         return worker
