@@ -54,7 +54,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_worker(settings, slots=args.slots, node_ip=args.node_ip, num_cpus=args.num_cpus, temp_dir=args.temp_dir,
-                      ray_args=args.ray_arg)
+                      ray_args=args.ray_arg, attach=args.attach)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--temp-dir", help="the Ray node's directory for sockets and logs")
     worker.add_argument("--ray-arg", action="append", default=[], metavar="ARG",
                         help="one more argument for `ray start` (repeatable), e.g. --ray-arg=--node-manager-port=6380")
+    worker.add_argument("--attach", action="store_true",
+                        help="use the Ray node already running here (started with a browser_slot resource, e.g. by KubeRay)")
     worker.set_defaults(func=cmd_worker)
 
     keys = sub.add_parser("keys", help="manage API keys")

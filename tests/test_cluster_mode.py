@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from openwebrun.cluster.names import worker_of, worker_resource
 from openwebrun.cluster.worker import slots_from_memory
 from openwebrun.settings import SettingsError, load_settings
 
@@ -52,8 +51,3 @@ def test_the_default_is_one_process(tmp_path, monkeypatch):
 def test_worker_slots_follow_memory():
     assert slots_from_memory(8 * 2**30) == (8 * 1024 - 1024) // 350
     assert slots_from_memory(512 * 2**20) == 1  # a small machine still holds one session
-
-
-def test_a_worker_is_known_by_its_node_resource():
-    assert worker_of({"CPU": 4.0, "browser_slot": 8.0, worker_resource("abc123"): 1.0}) == "abc123"
-    assert worker_of({"CPU": 4.0}) is None

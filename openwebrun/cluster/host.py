@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 class SessionHost:
     """Lives in a Ray worker process on its machine; every method is called through Ray."""
 
-    def __init__(self, settings: Settings, slots: int, worker_id: str, node_id: str, address: str):
+    def __init__(self, settings: Settings, slots: int, node_id: str, address: str):
         self.settings = settings
-        self.name = names.host_name(worker_id)  # the actor's name, by which API processes reach it
+        self.name = names.host_name(node_id)  # the actor's name, by which API processes reach it
         self.slots = slots
         self.node_id = node_id
         self.address = address

@@ -8,19 +8,13 @@ WORKER_RESOURCE_PREFIX = "openwebrun-worker-"
 
 
 def worker_resource(worker_id: str) -> str:
-    """A Ray resource only that worker's node has: its host actor is placed through it."""
+    """A Ray resource only that worker's node has: the worker finds its node by it."""
     return f"{WORKER_RESOURCE_PREFIX}{worker_id}"
 
 
-def worker_of(resources: dict[str, float]) -> str | None:
-    """The worker id a Ray node's resources name; None for a node that is no openwebrun worker."""
-    return next((key.removeprefix(WORKER_RESOURCE_PREFIX) for key in resources
-                 if key.startswith(WORKER_RESOURCE_PREFIX)), None)
-
-
-def host_name(worker_id: str) -> str:
-    """The session host actor of a worker."""
-    return f"{HOST_PREFIX}{worker_id}"
+def host_name(node_id: str) -> str:
+    """The session host actor of the worker on Ray node `node_id`."""
+    return f"{HOST_PREFIX}{node_id}"
 
 
 def placement_name(session_id: str) -> str:

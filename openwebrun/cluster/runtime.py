@@ -88,9 +88,9 @@ class ClusterRuntime:
     async def workers(self) -> list[dict[str, Any]]:
         """Alive Ray nodes that offer browser slots, with their host actor's name."""
         nodes = await asyncio.to_thread(ray.nodes)
-        return [{"node_id": n["NodeID"], "address": n["NodeManagerAddress"], "name": names.host_name(worker),
+        return [{"node_id": n["NodeID"], "address": n["NodeManagerAddress"], "name": names.host_name(n["NodeID"]),
                  "slots": int(n["Resources"].get(names.SLOT, 0))}
-                for n in nodes if n.get("Alive") and (worker := names.worker_of(n.get("Resources", {})))]
+                for n in nodes if n.get("Alive") and n.get("Resources", {}).get(names.SLOT, 0) > 0]
 
     async def _call(self, call: Awaitable[T], timeout_s: float = CALL_TIMEOUT_S) -> T:
         """A host's answer; its own exceptions (Refused, CapacityExceeded...) come back as they were."""
@@ -121,10 +121,7 @@ class ClusterRuntime:
         """Ray reserves a browser slot on some worker; that worker's host opens the session."""
         pg, node_id = await reserve_slot(session_id, self.settings.placement_timeout_s)
         try:
-            worker = next((w for w in await self.workers() if w["node_id"] == node_id), None)
-            if worker is None:
-                raise HostLost(node_id)
-            host = await self.host(worker["name"])
+            host = await self.host(names.host_name(node_id))
             environment = (profile.environment_id, profile.state) if profile is not None else None
             await self._call(host.open_session.remote(session_id, account_id, expires_in_ms, environment, proxy, policy))
         except BaseException as exc:

@@ -1,0 +1,120 @@
+"""Cluster mode against one process, in the same run on this machine.
+
+Both set-ups are real processes on loopback: `openwebrun serve` alone (in-process runtime, SQLite),
+and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mode (PostgreSQL at
+127.0.0.1:5432, Redis at 127.0.0.1:6379), the scripted LLM answering at once. Measured over HTTP:
+- a command's round trip on a live session (takeOverControl, a CLICK while taken over, releaseControl):
+  each command goes API process -> Ray actor call -> session host -> browser and back;
+- a step: a task of N steps (`scroll`), wall time per step, from the start call to its end;
+- session start (start-session, answered when the browser tab is open), then terminate.
+Target (issue): under 5 ms added per command.
+
+Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
+from tests.support.cluster import LocalCluster  # noqa: E402
+from tests.support.servers import ServerProcess, static_site  # noqa: E402
+
+SITE = ROOT / "tests" / "e2e" / "site"
+STEP = {"thinking": "step", "next_goal": "step", "actions": [{"action": "scroll", "direction": "down", "pages": 0.5}]}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def message(client, session_id: str, body: dict) -> None:
+    client.post("/start/send-message", json={"sessionId": session_id, "message": body}).raise_for_status()
+
+
+def commands(server: ServerProcess, site: str, rounds: int) -> list[float]:
+    """Milliseconds per command (takeover, click, release) on one live session."""
+    times: list[float] = []
+    with server.client() as client:
+        sid = client.post("/start/start-session", json={}).json()["sessionId"]
+        for _ in range(rounds):
+            for action in ({"type": "takeOverControl"}, {"type": "CLICK", "x": 500, "y": 400}, {"type": "releaseControl"}):
+                started = time.perf_counter()
+                message(client, sid, {"actionType": "interaction", "action": action})
+                times.append((time.perf_counter() - started) * 1000)
+        message(client, sid, {"actionType": "state", "newState": "terminate"})
+    return times
+
+
+def steps(server: ServerProcess, llm: ScriptedLLM, site: str, count: int, name: str) -> float:
+    """Milliseconds per step of a task of `count` scroll steps (start call to its end)."""
+    tag = llm.script(name, [STEP] * count + [{"thinking": "done", "next_goal": "done",
+                                               "actions": [{"action": "done", "success": True, "result": "ok"}]}])
+    with server.client() as client:
+        started = time.perf_counter()
+        body = client.post("/start/run-task", json={"taskDetails": f"scroll {tag}",
+                                                     "startingPoint": f"{site}/big.html"}).json()
+        while body.get("status") not in ("completed", "failed"):
+            time.sleep(0.05)
+            body = client.get(f"/task/{body['sessionId']}/{body['taskId']}").json()
+        assert body["status"] == "completed", body
+        return (time.perf_counter() - started) * 1000 / (count + 1)
+
+
+def starts(server: ServerProcess, count: int) -> list[float]:
+    times: list[float] = []
+    with server.client() as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            sid = client.post("/start/start-session", json={}).json()["sessionId"]
+            times.append((time.perf_counter() - started) * 1000)
+            message(client, sid, {"actionType": "state", "newState": "terminate"})
+    return times
+
+
+def row(name: str, single: list[float], cluster: list[float], target: str = "") -> None:
+    s, c = pct(single, 50), pct(cluster, 50)
+    print(f"{name:<34} single p50 {s:8.1f} ms   cluster p50 {c:8.1f} ms   added {c - s:+7.1f} ms  "
+          f"(p95 {pct(single, 95):.1f} / {pct(cluster, 95):.1f})  {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=10)
+    args = parser.parse_args()
+    llm = ScriptedLLM().start()
+    env = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench",
+           "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true", "OPENWEBRUN_WAIT_WINDOW_S": "0",
+           "OPENWEBRUN_STEP_SCREENSHOTS": "off"}
+    with tempfile.TemporaryDirectory(prefix="owr-bench-cluster-") as tmp, static_site(SITE) as site:
+        single = ServerProcess(Path(tmp) / "single", env).start()
+        cluster = LocalCluster(Path(tmp) / "cluster", env)
+        try:
+            cluster.start()
+            cluster.add_worker(4).wait_ready()
+            api = cluster.add_api()
+            print(f"command round trip over HTTP, {args.rounds} rounds of takeover/click/release; "
+                  f"session start x{args.starts}; a {args.steps}-step task")
+            row("command round trip", commands(single, site, args.rounds), commands(api, site, args.rounds),
+                "target: under 5 ms added")
+            row("session start", starts(single, args.starts), starts(api, args.starts))
+            row("step (wall time per step)", [steps(single, llm, site, args.steps, "single")],
+                [steps(api, llm, site, args.steps, "cluster")])
+        finally:
+            single.stop()
+            cluster.close()
+            llm.stop()
+
+
+if __name__ == "__main__":
+    main()
