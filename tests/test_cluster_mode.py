@@ -1,12 +1,14 @@
 """Cluster mode is chosen by settings; without them the server stays one process and never loads Ray."""
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 
 import pytest
 
 from openwebrun.cluster.worker import slots_from_memory
+from openwebrun.domain.errors import Kind, Refused
 from openwebrun.settings import SettingsError, load_settings
 
 
@@ -51,3 +53,9 @@ def test_the_default_is_one_process(tmp_path, monkeypatch):
 def test_worker_slots_follow_memory():
     assert slots_from_memory(8 * 2**30) == (8 * 1024 - 1024) // 350
     assert slots_from_memory(512 * 2**20) == 1  # a small machine still holds one session
+
+
+def test_a_refusal_crosses_processes_whole():
+    refused = pickle.loads(pickle.dumps(Refused("SESSION_LIMIT_REACHED", "Terminate one first.", details={"limit": 2})))
+    assert (refused.code, refused.message, refused.kind, refused.details) == (
+        "SESSION_LIMIT_REACHED", "Terminate one first.", Kind.TOO_MANY, {"limit": 2})

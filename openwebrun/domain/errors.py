@@ -83,3 +83,6 @@ class Refused(Exception):
         self.message = message
         self.kind = kind or CODE_KINDS.get(code, Kind.INVALID)
         self.details = details  # more about it, for a program (balance, current and limit, ...)
+
+    def __reduce__(self):  # pickled whole (a refusal made on another machine comes back as it was)
+        return (Refused, (self.code, self.message, self.kind, self.details))

@@ -1,6 +1,5 @@
 """Cluster mode on loopback: a Ray head, two `openwebrun worker`s (two browser slots each) and two
-`openwebrun serve` API processes (one a Ray driver on the head's node, one through Ray Client)
-sharing PostgreSQL and Redis. Requests alternate between the API processes as a load balancer
+`openwebrun serve` API processes sharing PostgreSQL and Redis. Requests alternate between the API processes as a load balancer
 would send them. One cluster for the module: Ray starts slowly.
 """
 from __future__ import annotations
@@ -31,7 +30,7 @@ def cluster(llm, tmp_path_factory):
         for worker in workers:
             worker.wait_ready()
         c.add_api()
-        c.add_api(ray_client=True)
+        c.add_api()
         yield c
     finally:
         c.close()

@@ -90,7 +90,6 @@ class LocalCluster:
         self.name = "t" + uuid.uuid4().hex[:10]
         self.database = f"owr_{self.name}"
         self.ray_port = free_port()
-        self.client_port = free_port()  # Ray Client, for API processes that are no Ray node
         self.ray_dir = Path(f"/tmp/owr-ray-{self.name}")  # short: Ray's socket paths have a length limit
         self.data_dir = root / "data"
         self.env = {**os.environ, **env,
@@ -113,8 +112,7 @@ class LocalCluster:
         log = open(self.root / "head.log", "ab")
         self.head = subprocess.Popen(
             [ray_bin(), "start", "--head", "--block", f"--port={self.ray_port}", "--node-ip-address=127.0.0.1",
-             "--num-cpus=1", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={self.ray_dir}",
-             f"--ray-client-server-port={self.client_port}"],
+             "--num-cpus=1", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={self.ray_dir}"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_port(self.ray_port)
         return self
@@ -142,13 +140,10 @@ class LocalCluster:
         self.workers.append(worker)
         return worker
 
-    def add_api(self, ray_client: bool = False) -> ServerProcess:
-        """An API process; with `ray_client`, it reaches the cluster through Ray Client (ray://), as one
-        on a machine that is no Ray node does."""
+    def add_api(self) -> ServerProcess:
+        """An API process: a Ray driver on this host's node (the head's), as on a machine with a Ray node."""
         server = ServerProcess(self.root / f"api{len(self.apis)}", {
             k: v for k, v in self.env.items() if k.startswith(("OPENWEBRUN_", "OPENAI_", "RAY_"))})
-        if ray_client:
-            server.env["OPENWEBRUN_RAY_ADDRESS"] = f"ray://127.0.0.1:{self.client_port}"
         server.env["OPENWEBRUN_DATA_DIR"] = str(self.data_dir)  # files are shared by every process
         self.apis.append(server.start(timeout=START_TIMEOUT_S))
         return server
