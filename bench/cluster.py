@@ -5,7 +5,7 @@ and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mod
 127.0.0.1:5432, Redis at 127.0.0.1:6379), the scripted LLM answering at once. Measured over HTTP:
 - a command's round trip on a live session (takeOverControl, a CLICK while taken over, releaseControl):
   each command goes API process -> Ray actor call -> session host -> browser and back;
-- a step: a task of N steps (`scroll`), wall time per step, from the start call to its end;
+- a step: a task of N steps (a click that changes the page), wall time per step, start call to end;
 - session start (start-session, answered when the browser tab is open), then terminate.
 Target (issue): under 5 ms added per command.
 
@@ -28,7 +28,7 @@ from tests.support.cluster import LocalCluster  # noqa: E402
 from tests.support.servers import ServerProcess, static_site  # noqa: E402
 
 SITE = ROOT / "tests" / "e2e" / "site"
-STEP = {"thinking": "step", "next_goal": "step", "actions": [{"action": "scroll", "direction": "down", "pages": 0.5}]}
+STEP = {"thinking": "ping", "next_goal": "ping", "actions": [{"action": "click", "index": {"$find": "Ping"}}]}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -55,13 +55,13 @@ def commands(server: ServerProcess, site: str, rounds: int) -> list[float]:
 
 
 def steps(server: ServerProcess, llm: ScriptedLLM, site: str, count: int, name: str) -> float:
-    """Milliseconds per step of a task of `count` scroll steps (start call to its end)."""
+    """Milliseconds per step of a task of `count` click steps (start call to its end)."""
     tag = llm.script(name, [STEP] * count + [{"thinking": "done", "next_goal": "done",
                                                "actions": [{"action": "done", "success": True, "result": "ok"}]}])
     with server.client() as client:
         started = time.perf_counter()
-        body = client.post("/start/run-task", json={"taskDetails": f"scroll {tag}",
-                                                     "startingPoint": f"{site}/big.html"}).json()
+        body = client.post("/start/run-task", json={"taskDetails": f"ping {tag}",
+                                                     "startingPoint": f"{site}/ping.html"}).json()
         while body.get("status") not in ("completed", "failed"):
             time.sleep(0.05)
             body = client.get(f"/task/{body['sessionId']}/{body['taskId']}").json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -177,6 +178,12 @@ class LocalCluster:
                     os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(Exception):
             asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        with contextlib.suppress(Exception):
+            client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+            client.delete(f"{self.name}:session-hosts")
+            client.close()
+        for path in Path("/tmp").glob(f"owr-ray-{self.name}*"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 __all__ = ["LocalCluster", "Worker", "alive", "kill_tree"]
