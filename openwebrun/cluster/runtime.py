@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable
 from typing import Any, TypeVar
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CALL_TIMEOUT_S = 30.0  # a query or command to a host (a task wait adds its own window)
 HEALTH_TIMEOUT_S = 2.0
+REMEMBERED_SESSIONS = 50_000
 
 
 class HostLost(Exception):
@@ -49,6 +51,7 @@ class ClusterRuntime:
         self.redis = connect(settings.redis_url or "")
         self.lost = LostWorkers(self, store, self.redis, interval_s=settings.worker_watch_interval_s)
         self._hosts: dict[str, Any] = {}  # actor name -> handle
+        self._session_hosts: OrderedDict[str, str] = OrderedDict()  # session id -> actor name, oldest first
 
     # --- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -77,12 +80,20 @@ class ClusterRuntime:
         self._hosts.pop(name, None)
 
     async def host_of(self, session_id: str) -> Any | None:
-        name = await self.redis.hget(names.session_hosts_key(self.cluster), session_id)
+        """The host actor of a live session (a session never moves: its host is remembered)."""
+        name = self._session_hosts.get(session_id)
         if name is None:
-            return None
+            found = await self.redis.hget(names.session_hosts_key(self.cluster), session_id)
+            if found is None:
+                return None
+            name = found.decode() if isinstance(found, bytes) else found
+            self._session_hosts[session_id] = name
+            if len(self._session_hosts) > REMEMBERED_SESSIONS:
+                self._session_hosts.popitem(last=False)
         try:
-            return await self.host(name.decode() if isinstance(name, bytes) else name)
+            return await self.host(name)
         except HostLost:
+            self._session_hosts.pop(session_id, None)
             return None
 
     async def workers(self) -> list[dict[str, Any]]:
@@ -112,6 +123,7 @@ class ClusterRuntime:
         try:
             return await self._call(getattr(host, method).remote(session_id, *args), timeout_s)
         except HostLost:
+            self._session_hosts.pop(session_id, None)
             return default
 
     # --- sessions ----------------------------------------------------------------
