@@ -213,8 +213,8 @@ class SocketBridge:
 
     @staticmethod
     async def _owner(svc: Services, session_id: str) -> Account:
-        info = await svc.sessions.check_owner(None, session_id)
-        account = await svc.sessions.store.accounts.get(info.account_id)
+        account_id = await svc.sessions.check_owner(None, session_id)
+        account = await svc.sessions.store.accounts.get(account_id)
         if account is None:
             raise Refused("SESSION_NOT_FOUND", "Session not found or unauthorized.")
         return account

@@ -13,4 +13,4 @@ async def cluster_runtime(settings: Settings, store: Store, hub: EventHub) -> tu
     """The runtime (started by the app with the rest) and the event feed into `hub` (started here)."""
     feed = EventFeed(hub, connect(settings.redis_url or "", listening=True), names.events_channel(settings.cluster_name))
     await feed.start()
-    return ClusterRuntime(settings, store), feed
+    return ClusterRuntime(settings, store, hub), feed

@@ -23,10 +23,12 @@ from openwebrun.cluster.placement import free_slot, reserve_slot
 from openwebrun.cluster.relay import connect
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
+from openwebrun.domain.events import EventsLost, SessionClosed
 from openwebrun.domain.models import Task
 from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.errors import CapacityExceeded
+from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_session import ProfileBinding
 from openwebrun.runtime.sessions import SessionInfo, session_not_found
 from openwebrun.settings import Settings
@@ -44,7 +46,7 @@ class HostLost(Exception):
 
 
 class ClusterRuntime:
-    def __init__(self, settings: Settings, store: Store):
+    def __init__(self, settings: Settings, store: Store, hub: EventHub):
         self.settings = settings
         self.cluster = settings.cluster_name
         self.reach = Reach(allow_private=settings.allow_private_networks(default=False))
@@ -52,6 +54,9 @@ class ClusterRuntime:
         self.lost = LostWorkers(self, store, self.redis, interval_s=settings.worker_watch_interval_s)
         self._hosts: dict[str, Any] = {}  # actor name -> handle
         self._session_hosts: OrderedDict[str, str] = OrderedDict()  # session id -> actor name, oldest first
+        self._owners: dict[str, str] = {}  # live session -> its account, until its SessionClosed arrives
+        self._closed = hub.subscribe(maxsize=10_000)
+        self._forgetting: asyncio.Task | None = None
 
     # --- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -59,11 +64,24 @@ class ClusterRuntime:
             await asyncio.to_thread(ray.init, address=self.settings.ray_address, namespace=self.cluster,
                                     log_to_driver=False, logging_level=logging.WARNING)
         self.lost.start()
+        self._forgetting = asyncio.create_task(self._forget_closed(), name="forget-closed-sessions")
 
     async def close(self) -> None:
         """Sessions live on in the workers: an API process that stops takes none of them along."""
         await self.lost.close()
+        self._closed.close()
+        if self._forgetting is not None:
+            await asyncio.gather(self._forgetting, return_exceptions=True)
         await self.redis.aclose()
+
+    async def _forget_closed(self) -> None:
+        """What is remembered of a session goes when its end is announced (all of it, if events were lost)."""
+        async for event in self._closed:
+            if isinstance(event, SessionClosed):
+                self._owners.pop(event.session_id, None)
+                self._session_hosts.pop(event.session_id, None)
+            elif isinstance(event, EventsLost):
+                self._owners.clear()
 
     # --- finding hosts -----------------------------------------------------------
     async def host(self, name: str) -> Any:
@@ -149,8 +167,15 @@ class ClusterRuntime:
         return await self.reach.url_refusal(url)
 
     async def owner(self, session_id: str) -> str | None:
-        info = await self.info(session_id)
-        return info.account_id if info else None
+        """The account of a live session: asked once, then known until the session's end is announced
+        (a command to a session that ended meanwhile is refused by its host)."""
+        owner = self._owners.get(session_id)
+        if owner is None:
+            info = await self.info(session_id)
+            if info is None:
+                return None
+            owner = self._owners[session_id] = info.account_id
+        return owner
 
     async def info(self, session_id: str) -> SessionInfo | None:
         return await self._session_call(session_id, "info")

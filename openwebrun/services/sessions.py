@@ -11,7 +11,7 @@ from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.errors import CapacityExceeded
-from openwebrun.runtime.sessions import SessionInfo, session_not_found
+from openwebrun.runtime.sessions import session_not_found
 from openwebrun.services.billing import check_funds, check_session_limit
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.recorder import StoreRecorder
@@ -61,13 +61,13 @@ class SessionService:
         task = await self.tasks.start(account, session.id, initial) if initial is not None else None
         return session, task
 
-    async def check_owner(self, account: Account | None, session_id: str) -> SessionInfo:
-        """The live session, if `account` may steer it (None: whoever holds the session id may);
-        SESSION_NOT_FOUND for unknown, ended or someone else's (as the reference says)."""
-        info = await self.runtime.info(session_id) if session_id else None
-        if info is None or (account is not None and info.account_id != account.id):
+    async def check_owner(self, account: Account | None, session_id: str) -> str:
+        """The live session's account, if `account` may steer it (None: whoever holds the session id
+        may); SESSION_NOT_FOUND for unknown, ended or someone else's (as the reference says)."""
+        owner = await self.runtime.owner(session_id) if session_id else None
+        if owner is None or (account is not None and owner != account.id):
             raise session_not_found()
-        return info
+        return owner
 
     async def new_task(self, account: Account, session_id: str, spec: TaskSpec) -> Task:
         await self.check_owner(account, session_id)
