@@ -8,7 +8,9 @@ recorder, billing and the webhook outbox. Every event also goes to Redis for the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from openwebrun.assembly import build_followers, build_pool, build_runtime
@@ -92,11 +94,14 @@ class SessionHost:
         async for event in self._closed_sessions:
             if not isinstance(event, SessionClosed):
                 continue
-            try:
-                await self.redis.hdel(names.session_hosts_key(self.settings.cluster_name), event.session_id)
-                await release_slot(event.session_id)
-            except Exception:
-                log.exception("session %s: its slot was not released", event.session_id)
+            await self._release(event.session_id)
+
+    async def _release(self, session_id: str) -> None:
+        try:
+            await self.redis.hdel(names.session_hosts_key(self.settings.cluster_name), session_id)
+            await release_slot(session_id)
+        except Exception:
+            log.exception("session %s: its slot was not released", session_id)
 
     # --- sessions ----------------------------------------------------------------
     async def open_session(self, session_id: str, account_id: str, expires_in_ms: int,
@@ -119,6 +124,8 @@ class SessionHost:
         outcome = await self._runtime.command(session_id, command)
         if isinstance(command, cmd.Terminate | cmd.Stop):
             await self.followers.recorder.caught_up()  # the ending is stored before the caller hears back
+        if isinstance(command, cmd.Terminate):
+            await self._release(session_id)  # the slot is Ray's again before the caller hears back
         return outcome
 
     async def wait(self, task_id: str, timeout_s: float) -> None:
@@ -146,6 +153,12 @@ class SessionHost:
 
     async def health(self) -> dict[str, Any]:
         return {**self.describe(), **await self._runtime.health()}
+
+    async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        """The live view's JPEG frames, streamed through Ray to the API process a viewer is on."""
+        async with contextlib.aclosing(self._runtime.jpeg_frames(session_id)) as frames:
+            async for jpeg in frames:
+                yield jpeg
 
     async def ping(self) -> str:
         return self.node_id

@@ -11,13 +11,16 @@ from ray.util.placement_group import placement_group, placement_group_table, rem
 from openwebrun.cluster import names
 from openwebrun.runtime.errors import CapacityExceeded
 
+FULL_WAIT_S = 1.0
+
 
 async def reserve_slot(session_id: str, timeout_s: float) -> tuple[Any, str]:
-    """A browser slot on some worker, chosen by Ray: (placement group, node id). CapacityExceeded at
-    once when no worker has a free slot, or when Ray could not place it within `timeout_s`."""
+    """A browser slot on some worker, chosen by Ray: (placement group, node id). CapacityExceeded
+    when Ray could not place it within `timeout_s`, or within FULL_WAIT_S when Ray's view of the
+    cluster shows no free slot (that view lags a slot just given back by a moment)."""
     free = (await asyncio.to_thread(ray.available_resources)).get(names.SLOT, 0)
     if free < 1:
-        raise CapacityExceeded()
+        timeout_s = min(timeout_s, FULL_WAIT_S)
     pg = await asyncio.to_thread(placement_group, [{names.SLOT: 1}], name=names.placement_name(session_id),
                                  lifetime="detached")
     try:
@@ -39,6 +42,6 @@ async def release_slot(session_id: str) -> None:
     """The session's slot back to Ray (nothing when it has none)."""
     try:
         pg = await asyncio.to_thread(ray.util.get_placement_group, names.placement_name(session_id))
-    except ValueError:
+        await asyncio.to_thread(remove_placement_group, pg)
+    except ValueError:  # none of that name: released already (the end and a terminate both release)
         return
-    await asyncio.to_thread(remove_placement_group, pg)

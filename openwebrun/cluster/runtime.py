@@ -39,6 +39,7 @@ T = TypeVar("T")
 CALL_TIMEOUT_S = 30.0  # a query or command to a host (a task wait adds its own window)
 HEALTH_TIMEOUT_S = 2.0
 REMEMBERED_SESSIONS = 50_000
+FRAME_TIMEOUT_S = 10.0
 
 
 class HostLost(Exception):
@@ -241,10 +242,22 @@ class ClusterRuntime:
         except HostLost:
             return
 
-    # --- the live view: not relayed across machines (docs/scale-out.md) ------------
+    # --- the live view: JPEG frames relayed; WebRTC not yet (docs/scale-out.md) ----
     async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
-        raise live_view_unavailable()
-        yield b""  # an async generator, as SessionRuntime's
+        """The session's frames from its worker, as a Ray streaming generator; closing this stops the
+        worker's watching. Ray holds at most a few frames ahead of a slow reader."""
+        host = await self.host_of(session_id)
+        if host is None:
+            raise session_not_found()
+        frames = host.jpeg_frames.options(num_returns="streaming", _generator_backpressure_num_objects=2) \
+            .remote(session_id)
+        try:
+            async for ref in frames:
+                yield await self._call(ref, FRAME_TIMEOUT_S)
+        except HostLost:
+            return
+        finally:
+            ray.cancel(frames)
 
     async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
         raise live_view_unavailable()

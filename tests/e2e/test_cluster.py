@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.conftest import act, done, poll_until_finished, script, send_task, terminate, wait_until
 from tests.e2e.test_control import interact, message, state
 from tests.support.cluster import LocalCluster, kill_tree
+from tests.support.live_view import FrameSocket
 from tests.support.socket_client import SessionSocket
 
 SLOTS = 2
@@ -114,6 +115,18 @@ def test_a_task_started_on_one_api_process_is_steered_through_the_other(apis, ll
     assert terminate(two, sid).status_code == 200
 
 
+def test_the_live_view_frames_come_from_the_worker_through_either_api_process(apis):
+    one, two = apis
+    body = one.post("/start/start-session", json={}).json()
+    url = body["streaming"]["webViewURL"].replace(str(one.base_url).rstrip("/"), str(two.base_url).rstrip("/"))
+    with FrameSocket(url) as viewer:  # the viewer is on the API process that did not start the session
+        assert viewer.message("hello")["state"] == "idle"
+        assert viewer.next_frame().size == (1024, 600)
+        wait_until(lambda: health(one)["liveView"]["screencasts"] == 1, timeout=15)
+    wait_until(lambda: health(one)["liveView"]["screencasts"] == 0, timeout=15)  # the worker stopped watching
+    assert terminate(two, body["sessionId"]).status_code == 200
+
+
 def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, llm, rsite):
     one, two = apis
     wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)
@@ -141,6 +154,7 @@ def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, 
     wait_until(lambda: [w["freeSlots"] for w in health(one)["workers"]] == [0], timeout=30)
     for s in survivors:
         terminate(one, s)
+    wait_until(lambda: [w["freeSlots"] for w in health(one)["workers"]] == [SLOTS], timeout=30)
     fresh = one.post("/start/start-session", json={})
     assert fresh.status_code == 200, fresh.text  # new sessions go to the live worker
 
