@@ -37,7 +37,8 @@ TASK_FIELDS = {"prompt": "prompt", "starting_url": "startingUrl", "max_duration"
                "avoid_domains": "avoidDomains", "webhook": "webhook"}
 
 # Fields of the start calls' body, beside the task (docs/api.md, Field generations).
-BODY_FIELDS = {"environment_id": "environmentId", "profile_id": "profileId", "policy_id": "policyId"}
+BODY_FIELDS = {"environment_id": "environmentId", "profile_id": "profileId", "policy_id": "policyId",
+               "reach_out_mode": "reachOutMode"}
 
 FileSource = str | PathLike[str] | tuple[str, bytes] | tuple[str, bytes, str]
 
