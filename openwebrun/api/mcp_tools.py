@@ -19,6 +19,7 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.events import ActionTaken, AgentThought
 from openwebrun.domain.models import Account, Task, TaskSpec, TaskStatus
+from openwebrun.domain.policies import Policy
 from openwebrun.domain.reach_out import DEFAULT_REACH_OUT_MODE, REACH_OUT_MODES, reach_out_refusal
 
 MAX_DURATION_MS = 300_000
@@ -70,22 +71,26 @@ class McpTools:
     # --- tools ------------------------------------------------------------------------
     async def browser_task(self, caller: Caller, progress: Progress, prompt: str | None = None,
                            taskDetails: str | None = None, startingUrl: str | None = None,
-                           maxDuration: int | None = None, reach_out_mode: str | None = None) -> dict[str, Any]:
+                           maxDuration: int | None = None, reach_out_mode: str | None = None,
+                           policyId: str | None = None) -> dict[str, Any]:
         text = _prompt(prompt, taskDetails)
         if not text:
             raise ToolFailure("prompt is required: what should the browser agent do?")
         mode = _reach_out(reach_out_mode)
-        _session, task = await self._call(self.svc.sessions.run_task(caller.account, _spec(text, startingUrl, maxDuration),
+        spec = _spec(text, startingUrl, maxDuration)
+        policy = await self._policy(caller, policyId)
+        _session, task = await self._call(self.svc.sessions.run_task(caller.account, spec, policy=policy,
                                                                      environment_id=caller.environment_id))
         return {**await self._finished(task, progress), "reachOutMode": mode}
 
     async def create_session(self, caller: Caller, prompt: str | None = None, taskDetails: str | None = None,
                              startingUrl: str | None = None, maxDuration: int | None = None,
-                             reach_out_mode: str | None = None) -> dict[str, Any]:
+                             reach_out_mode: str | None = None, policyId: str | None = None) -> dict[str, Any]:
         text = _prompt(prompt, taskDetails)
         mode = _reach_out(reach_out_mode)
         spec = _spec(text, startingUrl, maxDuration) if text else None
-        session, task = await self._call(self.svc.sessions.start(caller.account, spec,
+        policy = await self._policy(caller, policyId)
+        session, task = await self._call(self.svc.sessions.start(caller.account, spec, policy=policy,
                                                                  environment_id=caller.environment_id))
         body: dict[str, Any] = {
             "success": True, "sessionId": session.id,
@@ -142,6 +147,10 @@ class McpTools:
         return await self._finished(task, progress)
 
     # --- helpers ----------------------------------------------------------------------
+    async def _policy(self, caller: Caller, policy_id: str | None) -> Policy | None:
+        """The caller's active policy by id (docs/policies.md), or None without one."""
+        return await self._call(self.svc.policies.for_session(caller.account, policy_id)) if policy_id else None
+
     @staticmethod
     async def _call(work: Awaitable[Any]) -> Any:
         try:

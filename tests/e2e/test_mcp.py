@@ -123,6 +123,27 @@ async def test_reach_out_mode_is_checked_fixed_at_creation_and_questions_come_ba
         assert answered["result"] == "size M", answered
 
 
+async def test_a_policy_holds_the_tools_sessions(server, llm, site):
+    with server.client() as api:
+        policy = api.post("/policies", json={"name": "mcp", "llmRole": "Only read, never buy.", "actionRules": [
+            {"id": "no-list", "category": "navigation", "permission": "block", "urlPattern": "*/list.html*"}]})
+        draft = api.post("/policies", json={"name": "draft", "status": "draft"})
+    assert policy.status_code == draft.status_code == 200, (policy.text, draft.text)
+    tag = script(llm, [act({"action": "navigate", "url": f"{site}/list.html"}, goal="open the list"), done("stayed")])
+    async with over_http(f"{server.base_url}/mcp/{API_KEY}") as session:
+        ran = await call(session, "browser_task", prompt=f"browse {tag}", startingUrl=f"{site}/form.html",
+                         policyId=policy.json()["policy"]["id"])
+        assert ran["result"] == "stayed", ran
+        for bad, code in ((draft.json()["policy"]["id"], "POLICY_NOT_ACTIVE"), ("p" * 32, "POLICY_NOT_FOUND")):
+            for tool in ("browser_task", "create_session"):
+                refused = await session.call_tool(tool, {"prompt": "never runs", "policyId": bad})
+                assert refused.isError and refused.content[0].text.endswith(f"({code})"), refused.content
+    with server.client() as api:
+        steps = api.get(f"/task/{ran['sessionId']}/{ran['taskId']}/steps").json()["steps"]
+    assert "navigate was blocked by policy 'mcp' (rule no-list" in (steps[0]["error"] or ""), steps[0]
+    assert "Only read, never buy." in json.dumps(llm.requests_for(tag.split(":", 1)[1])[0])
+
+
 async def test_a_wrong_key_is_refused_and_sse_still_works(server, llm):
     wrong = httpx.post(f"{server.base_url}/mcp/wrong-key", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                        headers={"Accept": "application/json, text/event-stream"})
