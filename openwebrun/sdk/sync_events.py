@@ -24,6 +24,7 @@ class SyncSessionSocket:
         self._socket = SessionSocket(base_url, session_id, api_key)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     def connect(self) -> SyncSessionSocket:
         loop = asyncio.new_event_loop()
@@ -39,7 +40,9 @@ class SyncSessionSocket:
         return self
 
     def next(self, timeout: float | None = None) -> Event | None:
-        """The next event; None once the socket closed. TimeoutError after `timeout` seconds."""
+        """The next event; None once the socket closed or the session ended. TimeoutError after `timeout` seconds."""
+        if self._closed:
+            return None
         return self._run(self._socket.next(timeout), None)
 
     def events(self, timeout: float | None = None) -> Iterator[Event]:
@@ -48,6 +51,7 @@ class SyncSessionSocket:
             yield event
 
     def close(self) -> None:
+        self._closed = True
         if self._loop is None:
             return
         try:
@@ -56,8 +60,15 @@ class SyncSessionSocket:
             self._stop_loop()
 
     def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
-        assert self._loop is not None, "the socket is not connected"
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("the socket is not connected: use `with client.socket(sid) as socket:`")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()  # a wait given up (timeout, Ctrl-C) ends in the loop too
+            raise
 
     def _stop_loop(self) -> None:
         loop, thread = self._loop, self._thread

@@ -215,8 +215,9 @@ def test_sync_socket_follows_a_session_to_its_end(client, llm, site):
             if event.type == "task_completed":
                 assert event.data["message"] == "picked"
                 client.sessions.terminate(sid)
-        assert socket.next(1) is None  # closed: stays closed
+        assert socket.next(1) is None  # the session ended: nothing more
     assert not socket_threads(sid)  # the socket's thread is gone
+    assert socket.next() is None  # closed: stays closed
     assert seen[-1] == "end_session" and seen.count("task_completed") == 1 and seen.count("guardrail_trigger") == 1
     assert "agent" in seen and "action" in seen, seen
 
