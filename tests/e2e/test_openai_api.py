@@ -49,7 +49,7 @@ def test_a_completion_runs_a_task_in_a_session_that_ends(client, llm, server, si
     wait_all_sessions_ended(server)
     tag = script(llm, [act({"action": "navigate", "url": f"{site}/index.html"}), done("The answer is 42.")])
     completion = client.chat.completions.create(
-        model="webrun-browser-1", temperature=0.3, top_p=0.9,
+        model="webrun-browser-1", temperature=0.3, top_p=0.9, extra_body={"reach_out_mode": "off"},
         messages=[{"role": "system", "content": "Answer in one sentence."},
                   {"role": "user", "content": "What is six times seven?"},
                   {"role": "assistant", "content": "Let me look that up."},
@@ -163,6 +163,11 @@ def test_errors_are_in_openais_shape(server, client):
     with pytest.raises(openai.BadRequestError) as empty:
         client.chat.completions.create(model="webrun-browser-1", messages=[])
     assert empty.value.body["param"] == "messages"
+    with pytest.raises(openai.BadRequestError) as loud:
+        client.chat.completions.create(model="webrun-browser-1", messages=[{"role": "user", "content": "hi"}],
+                                       extra_body={"reach_out_mode": "loud"})
+    assert loud.value.body["param"] == "reach_out_mode", loud.value.body
+    assert "reach_out_mode must be one of: off, guardrail_only, full" in loud.value.body["message"]
     with pytest.raises(openai.BadRequestError) as image:
         client.chat.completions.create(model="webrun-browser-1", messages=[{"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}])
