@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import sys
@@ -35,6 +36,7 @@ from aiortc.mediastreams import MediaStreamError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium  # noqa: E402
+from openwebrun.runtime.live_view import PART_BAR  # noqa: E402
 from openwebrun.runtime.webrtc import restrict_host_addresses  # noqa: E402
 from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
 from tests.support import netns  # noqa: E402
@@ -167,10 +169,13 @@ async def player(browser, url: str, transport: str, seconds: float) -> tuple[lis
 
 
 def read_frames(url: str, stop: threading.Event, count: list[int]) -> None:
-    with FrameSocket(url) as viewer:
+    """A JPEG viewer as the player page is one: the frames in parts (bar when it changes, page)."""
+    with FrameSocket(url, frames=False) as viewer:
+        viewer.ws.send(json.dumps({"type": "frames", "parts": True}))
         while not stop.is_set():
-            viewer.next_frame()
-            count[0] += 1
+            data = viewer.ws.recv(timeout=15)
+            if isinstance(data, bytes) and data[:1] != PART_BAR:
+                count[0] += 1
 
 
 async def main() -> None:

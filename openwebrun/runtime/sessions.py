@@ -234,7 +234,12 @@ class SessionRuntime:
                 version = 0
                 while (frame := await view.next_frame(version)) is not None:
                     version = frame.version
-                    yield await view.jpeg(frame)
+                    try:
+                        jpeg = await view.jpeg(frame)
+                    except Exception:  # a frame Chromium sent damaged: the next one replaces it
+                        log.warning("a live view frame could not be decoded", exc_info=True)
+                        continue
+                    yield jpeg
 
     async def jpeg_parts(self, session_id: str) -> AsyncGenerator[bytes, None]:
         """Like jpeg_frames, in parts: PART_BAR + the bar's JPEG when the bar changes (first with the

@@ -87,9 +87,13 @@ class SharedEncoder:
                             break
                         continue  # nothing painted yet
                     version = frame.version
+                    try:
+                        planes = await self.view.planes(frame)
+                    except Exception:  # a frame Chromium sent damaged: the next one replaces it
+                        log.warning("a live view frame could not be decoded", exc_info=True)
+                        continue
                     key = self._want_key or time.monotonic() - self._last_key >= KEYFRAME_S
                     self._want_key = False
-                    planes = await self.view.planes(frame)
                     packets = await asyncio.to_thread(self._encode, planes, key)
                     if key:
                         self._last_key = time.monotonic()
