@@ -5,7 +5,8 @@ them (steps, control changes, questions, task ends, `end_session`), and, after t
 `{"type": "frames"}`, the newest composed frame as a binary JPEG each time one is made (a slow
 page skips frames); after `{"type": "frames", "parts": true}`, the frame in two parts, each a binary
 message of one byte (0: the bar, 1: the page) and a JPEG: the bar when it changes, the page as
-Chromium made it, so that nothing is decoded or encoded again for the viewer.
+Chromium made it (again after each bar: a page part completes a frame), so that nothing is decoded
+or encoded again for the viewer.
 In: `{"type": "message", "id": n, "message": {...}}` with an `interaction` message of send-message
 (takeover, release, CLICK, DOUBLE_CLICK, TYPE, KEY_PRESS), carried out in order through the same door;
 each is answered `{"type": "ack", "id": n, "ok": ...}`.

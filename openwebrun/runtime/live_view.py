@@ -281,8 +281,8 @@ class LiveView:
 
     # --- frames --------------------------------------------------------------------
     async def _page_frame(self, jpeg: bytes, tab: Page) -> None:
-        if self._bar is None or tab is not self.screencast.page:
-            return  # no bar yet, or the screencast moved to another tab meanwhile
+        if self._bar is None or tab is not self.screencast.page or tab is not self.env.page:
+            return  # no bar yet, or the agent switched tabs: the old tab's frames are not shown any more
         self._page = jpeg
         self._publish(jpeg)
         if time.monotonic() - self._titles_read > TITLE_REFRESH_S:

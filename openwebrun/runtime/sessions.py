@@ -243,7 +243,8 @@ class SessionRuntime:
 
     async def jpeg_parts(self, session_id: str) -> AsyncGenerator[bytes, None]:
         """Like jpeg_frames, in parts: PART_BAR + the bar's JPEG when the bar changes (first with the
-        first frame), PART_PAGE + Chromium's JPEG of the page for each new one (not decoded here)."""
+        first frame), PART_PAGE + Chromium's JPEG of the page for each new one (not decoded here) and
+        after each bar, so that every page part completes a frame."""
         view = self._view(session_id)
         with contextlib.suppress(ViewEnded):
             async with view.watching(jpeg=True):
@@ -251,7 +252,7 @@ class SessionRuntime:
                 while (frame := await view.next_frame(version)) is not None:
                     version = frame.version
                     if frame.bar is not bar:
-                        bar = frame.bar
+                        bar, page = frame.bar, None  # the page follows a new bar: a page part ends a frame
                         yield PART_BAR + await view.bar_jpeg(bar)
                     if frame.page is not page:
                         page = frame.page
