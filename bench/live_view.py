@@ -9,8 +9,10 @@ another machine would watch (WebRTC needs a real network path between two hosts)
   JPEG) and subtracts them from its own `Date.now()` (one machine, one clock);
 - frames per second shown at the viewer while the page animates;
 - CPU: process time of the server and its Chromium processes per second of wall time, for the
-  watched session with no viewer, one and four (aiortc WHEP clients, and JPEG WebSocket readers,
-  in this process; their own decoding is not counted).
+  watched session with no viewer, one and four (aiortc WHEP clients, and JPEG WebSocket readers
+  asking for frames in parts as the player does, in this process; their own decoding is not
+  counted), with the frames per second the first viewer got, and split by process (server,
+  Chromium's browser, GPU and renderer processes, Playwright's driver).
 
 Usage: python bench/live_view.py [--seconds 10]
 """
