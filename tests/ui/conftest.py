@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium
 from tests.e2e.conftest import make_server, site  # noqa: F401  (fixtures)
@@ -16,6 +16,7 @@ from tests.support.servers import API_KEY, ServerProcess
 SCREENS = Path(__file__).parent / "screens"
 VIEWPORT = {"width": 1280, "height": 800}
 WAIT_MS = 30_000  # every wait in the page has this timeout
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
