@@ -10,10 +10,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium
-from tests.e2e.conftest import make_server, site  # noqa: F401  (fixtures)
+from tests.e2e import conftest as e2e
 from tests.support.servers import API_KEY, ServerProcess
 
 SCREENS = Path(__file__).parent / "screens"
+make_server, site = e2e.make_server, e2e.site  # the end-to-end fixtures, shared
 VIEWPORT = {"width": 1280, "height": 800}
 WAIT_MS = 30_000  # every wait in the page has this timeout
 expect.set_options(timeout=WAIT_MS)
