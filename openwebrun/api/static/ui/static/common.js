@@ -10,6 +10,8 @@ const ui = {
   url: (path) => new URL(path.replace(/^\//, ""), API_BASE).toString(),
 
   signOut(reason) {
+    if (ui.leaving) return;  // the first reason wins (calls that fail after it say less)
+    ui.leaving = true;
     sessionStorage.removeItem(KEY_NAME);
     const next = location.pathname.split("/").pop() + location.search;
     location.replace("signin?" + new URLSearchParams({next, ...(reason ? {reason} : {})}));
@@ -18,6 +20,7 @@ const ui = {
   /** A call to the public API with the signed-in key; resolves to the JSON body, throws Error(message) with .code. */
   async api(path, {method = "GET", body, form, auth = true} = {}) {
     const headers = {};
+    if (auth && !ui.key()) { ui.signOut(); return new Promise(() => {}); }
     if (auth) headers.Authorization = "Bearer " + ui.key();
     let payload;
     if (form) payload = form;
@@ -82,12 +85,12 @@ const ui = {
 
   /** Every page but sign-in: needs a key; draws the header; resolves to the account. */
   async start(current) {
-    if (!ui.key()) { ui.signOut(); return new Promise(() => {}); }
+    if (!ui.key()) { ui.signOut(); return new Promise(() => {}); }  // never ready: the page is left
     const account = await ui.api("/account");
     ui.header(current, account);
     return account;
   },
 
-  ready() { document.body.dataset.ready = "1"; },
+  ready() { performance.mark("ready"); document.body.dataset.ready = "1"; },  // bench/ui.py reads the mark
 };
 window.ui = ui;

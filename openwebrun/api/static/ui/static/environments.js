@@ -2,7 +2,7 @@
 "use strict";
 (async () => {
   const $ = (id) => document.getElementById(id);
-  await ui.start("environments");
+  const signedIn = ui.start("environments");  // the header's account call runs beside the page's own
 
   async function upload(id, file) {
     const form = new FormData();
@@ -47,5 +47,6 @@
   });
 
   await load().catch((error) => ui.say($("error"), error.message));
+  await signedIn;
   ui.ready();
 })();

@@ -2,7 +2,7 @@
 "use strict";
 (async () => {
   const $ = (id) => document.getElementById(id);
-  await ui.start("files");
+  const signedIn = ui.start("files");  // the header's account call runs beside the page's own
 
   async function load() {
     const body = await ui.api("/files");
@@ -30,5 +30,6 @@
   });
 
   await load().catch((error) => ui.say($("error"), error.message));
+  await signedIn;
   ui.ready();
 })();

@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const CHECK_DELAY_MS = 250;
   let editing = null, timer = null, checks = 0, templates = {};
-  await ui.start("policies");
+  const signedIn = ui.start("policies");  // the header's account call runs beside the page's own
 
   function verdict(text, good) {
     $("check").textContent = text;
@@ -83,5 +83,6 @@
   templates = found.templates;
   $("template").append(...Object.entries(templates).map(([key, t]) => ui.el("option", {value: key}, t.name)));
   edit(null);
+  await signedIn;
   ui.ready();
 })();

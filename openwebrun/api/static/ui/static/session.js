@@ -6,7 +6,7 @@
   const sessionId = new URLSearchParams(location.search).get("id") || "";
   const REFRESH_MS = 3000;
   let socket = null, ended = false, refreshTimer = null;
-  await ui.start("sessions");
+  const signedIn = ui.start("sessions");  // the header's account call runs beside the page's own
   $("sid").textContent = ui.short(sessionId);
 
   function setState(state) { $("state").replaceChildren(state ? ui.badge(state) : ""); }
@@ -168,10 +168,11 @@
   });
 
   const first = await refresh();
-  if (!first || ended) { ui.ready(); return; }
+  if (!first || ended) { await signedIn; ui.ready(); return; }
   $("player").src = first.session.streaming.webViewURL;
   $("player").hidden = false;
   connect(async () => {
+    await signedIn;
     ui.ready();
     await sendPending();
   });

@@ -4,7 +4,7 @@
   const $ = (id) => document.getElementById(id);
   const REFRESH_MS = 2000;
   let live = [];
-  await ui.start("sessions");
+  const signedIn = ui.start("sessions");  // the header's account call runs beside the page's own
 
   function drawLive() {
     $("none").hidden = live.length > 0;
@@ -139,5 +139,6 @@
   await Promise.all([refresh(), loadChoices()]);
   setInterval(refresh, REFRESH_MS);
   setInterval(tick, 1000);
+  await signedIn;
   ui.ready();
 })();

@@ -8,7 +8,7 @@
   const POLL_MS = 2000;
   const shots = new Map();  // step number -> Promise of an object URL (or null)
   let steps = [], current = 0;
-  await ui.start("sessions");
+  const signedIn = ui.start("sessions");  // the header's account call runs beside the page's own
   $("tid").textContent = ui.short(taskId);
 
   // --- result ----------------------------------------------------------------------------
@@ -141,5 +141,6 @@
   } catch (error) {
     ui.say($("loadError"), "Could not load the task: " + error.message);
   }
+  await signedIn;
   ui.ready();
 })();

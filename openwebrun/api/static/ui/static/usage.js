@@ -3,7 +3,7 @@
 (async () => {
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
-  await ui.start("usage");
+  const signedIn = ui.start("usage");  // the header's account call runs beside the page's own
 
   function svg(tag, attrs) {
     const node = document.createElementNS(SVG, tag);
@@ -42,5 +42,6 @@
   $("days").replaceChildren(...body.days.map((d) => ui.el("tr", {}, ui.el("td", {}, d.day), ui.el("td", {}, d.tasks),
     ui.el("td", {}, d.inputTokens), ui.el("td", {}, d.outputTokens), ui.el("td", {}, d.computeSeconds),
     ui.el("td", {}, ui.money(d.cost)))));
+  await signedIn;
   ui.ready();
 })();
