@@ -73,7 +73,7 @@
     $("position").textContent = `Step ${step.number} of ${steps.length}`;
     $("prev").disabled = current === 0;
     $("next").disabled = current === steps.length - 1;
-    $("step").replaceChildren(
+    $("step").replaceChildren(ui.el("div", {},
       ui.el("p", {class: "mono"}, step.url), ui.el("h3", {}, step.title || ""),
       ui.el("p", {}, ui.el("strong", {}, "Reasoning: "), step.thinking || "–"),
       ui.el("p", {}, ui.el("strong", {}, "Next goal: "), step.nextGoal || "–"),
@@ -81,7 +81,7 @@
       ui.el("ol", {}, step.actions.map((a, i) => ui.el("li", {}, ui.el("code", {}, JSON.stringify(a)),
         step.results[i] ? ui.el("div", {class: "muted"}, "→ " + step.results[i]) : null))),
       step.error ? ui.el("p", {class: "bad"}, step.error) : null,
-      ui.el("p", {class: "hint"}, `${step.inputTokens} input / ${step.outputTokens} output tokens`));
+      ui.el("p", {class: "hint"}, `${step.inputTokens} input / ${step.outputTokens} output tokens`)));
     $("shot").dataset.step = String(step.number);
     const image = $("shotImg"), mark = $("mark");
     image.alt = `Screenshot of step ${step.number}: ${step.title || step.url}`;
