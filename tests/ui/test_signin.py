@@ -43,3 +43,18 @@ def test_a_deactivated_account_is_told_so(context, server):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("This key's account is deactivated.")
     shoot(page, "signin-deactivated")
+
+
+def test_dark_scheme_and_keyboard_start(browser, server):
+    """With the system in dark mode the pages are dark; the first Tab reaches the skip link, which moves the focus past the header."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    try:
+        page = sign_in(context.new_page(), server)
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"#main$"))
+        shoot(page, "sessions-dark")
+    finally:
+        context.close()
