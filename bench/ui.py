@@ -6,16 +6,19 @@ on loopback, the fixture site), a task of 50 steps (49 navigations, each step wi
 then done), three idle live sessions; the dashboard in the system Chromium (Playwright, 1280x800,
 the API key put into sessionStorage before the page loads). Time to interactive = the page's
 `ready` performance mark (set when its data is drawn and its controls work), counted from the
-navigation's start. Bytes = the navigation plus every resource and API call of the page
-(`transferSize` of the Resource Timing entries, headers included) up to the ready mark, plus what
-the page fetches right after it (the task page's neighbouring screenshots). Cold = a new browser
-context (empty cache); warm = the same page loaded again in that context.
+navigation's start; the sign-in page, which loads the same stylesheet and shared script but calls no
+API, is measured too as the floor the machine sets in that moment. Bytes = the navigation plus
+every resource and API call of the page (`transferSize` of the Resource Timing entries, headers
+included) up to the ready mark, plus what the page fetches right after it (the task page's
+neighbouring screenshots). Cold = a new browser context (empty cache); warm = the same page loaded
+again in that context.
 
 Usage: python bench/ui.py [--repeat 10]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -58,7 +61,8 @@ def make_task(server: ServerProcess, llm: ScriptedLLM, site: str) -> tuple[str, 
 
 
 def measure(browser: Browser, url: str, repeat: int) -> dict[str, list[float]]:
-    figures: dict[str, list[float]] = {"cold_ms": [], "warm_ms": [], "cold_bytes": [], "warm_bytes": []}
+    figures: dict[str, list[float]] = {f"{kind}_{what}": [] for kind in ("cold", "warm")
+                                       for what in ("ms", "bytes", "html_ms", "dcl_ms")}
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         context.add_init_script(f"sessionStorage.setItem('openwebrun.apiKey', {API_KEY!r})")
@@ -68,6 +72,10 @@ def measure(browser: Browser, url: str, repeat: int) -> dict[str, list[float]]:
             page.wait_for_selector("body[data-ready]", state="attached", timeout=30_000)
             figures[f"{kind}_ms"].append(page.evaluate("performance.getEntriesByName('ready')[0].startTime"))
             figures[f"{kind}_bytes"].append(page.evaluate(BYTES))
+            timing = page.evaluate("(({responseEnd, domContentLoadedEventEnd}) => [responseEnd, domContentLoadedEventEnd])"
+                                   "(performance.getEntriesByType('navigation')[0])")
+            figures[f"{kind}_html_ms"].append(timing[0])
+            figures[f"{kind}_dcl_ms"].append(timing[1])
         context.close()
     return figures
 
@@ -78,6 +86,8 @@ def report(name: str, figures: dict[str, list[float]]) -> None:
         print(f"  {name:<22} {kind}: time to interactive median {statistics.median(ms):6.1f} ms "
               f"(max {max(ms):6.1f})  target {TARGET_MS} ms | transferred {statistics.median(kb):6.1f} KB  "
               f"target {TARGET_KB} KB")
+        print(f"  {'':<22} {'':>4}  (page HTML received at {statistics.median(figures[kind + '_html_ms']):.1f} ms, "
+              f"scripts run by {statistics.median(figures[kind + '_dcl_ms']):.1f} ms)")
 
 
 def main() -> None:
@@ -95,9 +105,13 @@ def main() -> None:
                 session_id, task_id = make_task(server, llm, site)
                 with sync_playwright() as pw:
                     browser = pw.chromium.launch(executable_path=find_chromium(), args=[*QUIET_FLAGS, "--no-sandbox"])
-                    pages = {"sessions page": f"{server.base_url}/ui/sessions",
+                    # the sign-in page loads the same stylesheet and script and calls no API: the floor
+                    # this machine sets for any page at the moment of the run
+                    pages = {"sign-in page (floor)": f"{server.base_url}/ui/signin",
+                             "sessions page": f"{server.base_url}/ui/sessions",
                              f"task page ({STEPS} steps)": f"{server.base_url}/ui/task?session={session_id}&task={task_id}"}
-                    print(f"dashboard on loopback, {args.repeat} loads each (median; cold = empty cache):")
+                    print(f"dashboard on loopback, {args.repeat} loads each (median; cold = empty cache); "
+                          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")
                     for name, url in pages.items():
                         report(name, measure(browser, url, args.repeat))
                     browser.close()

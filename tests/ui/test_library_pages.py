@@ -28,6 +28,7 @@ def test_an_uploaded_file_is_attached_to_a_task_from_the_form(page, server, api,
     tag = script(llm, [act({"action": "upload_file", "index": {"$find": "Document to send"}, "file": "notes.txt"}),
                        done({"$match": r"Received [^\n]*"})])
     open_page(page, server, "sessions")
+    page.wait_for_selector("form[data-choices=loaded]", state="attached")  # the lists fill in after the page is ready
     page.get_by_label("Files for the agent").select_option(label="notes.txt (32 B)")
     start_from_form(page, f"Send my notes {tag}", f"{site}/upload.html", one_off=True)
     expect(feed(page).filter(has_text="Received notes.txt (32 bytes): Meeting moved to Thursday 10:00")).to_be_visible()

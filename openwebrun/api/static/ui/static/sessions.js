@@ -136,9 +136,12 @@
   });
 
   schemaState();
-  await Promise.all([refresh(), loadChoices()]);
+  const choices = loadChoices();  // the form's lists fill in as they come; the page is usable before
+  await refresh();
   setInterval(refresh, REFRESH_MS);
   setInterval(tick, 1000);
   await signedIn;
   ui.ready();
+  await choices;
+  document.getElementById("start").dataset.choices = "loaded";
 })();
