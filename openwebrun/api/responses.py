@@ -339,6 +339,11 @@ class PolicyList(Doc):
     policies: list[PolicyBody]
 
 
+class FileDeleted(Doc):
+    success: Literal[True]
+    fileId: str
+
+
 class PolicyChecked(Doc):
     success: Literal[True]
     valid: Literal[True]

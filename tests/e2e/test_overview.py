@@ -74,3 +74,20 @@ def test_policy_check_validates_without_saving(api):
         {"category": "type", "permission": "block", "matchType": "regex", "match": "("}]})
     assert bad.status_code == 400 and bad.json()["code"] == "INVALID_POLICY", bad.text
     assert len(api.get("/policies").json()["policies"]) == before
+
+
+def test_a_file_is_deleted_by_its_owner_only(server, api):
+    up = api.post("/files/upload", files={"files": ("gone.txt", io.BytesIO(b"bye"), "text/plain")}).json()
+    file_id = up["files"][0]["fileId"] if "files" in up else up["fileId"]
+    link = next(f for f in api.get("/files").json()["files"] if f["fileId"] == file_id)["downloadUrl"]
+    with server.client(server.create_key()) as other:
+        refused = other.delete(f"/files/{file_id}")
+        assert refused.status_code == 404 and refused.json()["code"] == "FILE_NOT_FOUND"
+    assert api.delete(f"/files/{file_id}").json() == {"success": True, "fileId": file_id}
+    assert all(f["fileId"] != file_id for f in api.get("/files").json()["files"])
+    assert api.get(f"/files/{file_id}").status_code == 404
+    with server.client(None) as anonymous:  # its signed link is dead too
+        assert anonymous.get(link).status_code == 404
+    assert api.delete(f"/files/{file_id}").status_code == 404
+    wrong_method = api.delete("/files/upload")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"

@@ -33,6 +33,12 @@ def test_an_uploaded_file_is_attached_to_a_task_from_the_form(page, server, api,
     start_from_form(page, f"Send my notes {tag}", f"{site}/upload.html", one_off=True)
     expect(feed(page).filter(has_text="Received notes.txt (32 bytes): Meeting moved to Thursday 10:00")).to_be_visible()
 
+    open_page(page, server, "files")  # and deleted: gone from the list and from the API
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete notes.txt").click()
+    expect(page.get_by_role("row").filter(has_text="notes.txt")).to_have_count(0)
+    assert all(f["name"] != "notes.txt" for f in api.get("/files").json()["files"])
+
 
 def test_a_policy_is_created_from_a_template(page, server, api):
     open_page(page, server, "policies")

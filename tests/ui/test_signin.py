@@ -46,7 +46,8 @@ def test_a_deactivated_account_is_told_so(context, server):
 
 
 def test_dark_scheme_and_keyboard_start(browser, server):
-    """With the system in dark mode the pages are dark; the first Tab reaches the skip link, which moves the focus past the header."""
+    """With the system in dark mode the pages are dark; the first Tab reaches the skip link, which
+    moves the focus past the header."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
     try:
         page = sign_in(context.new_page(), server)

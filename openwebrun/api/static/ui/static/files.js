@@ -1,4 +1,4 @@
-// Files: upload (POST /files/upload), list (GET /files) with signed download links.
+// Files: upload (POST /files/upload), list (GET /files) with signed download links, delete.
 "use strict";
 (async () => {
   const $ = (id) => document.getElementById(id);
@@ -8,9 +8,20 @@
     const body = await ui.api("/files");
     $("list").replaceChildren(...body.files.map((f) => ui.el("tr", {"data-file": f.fileId},
       ui.el("td", {}, f.name), ui.el("td", {}, ui.bytes(f.size)), ui.el("td", {}, ui.time(f.createdAt)),
-      ui.el("td", {class: "mono"}, f.source ? (f.taskId ? ui.el("a", {href: "#"}, "a task's download") : "download") : "upload"),
-      ui.el("td", {}, ui.el("a", {href: f.downloadUrl, download: f.name}, "Download " + f.name)))));
+      ui.el("td", {}, f.source ? "a task's download" : "upload"),
+      ui.el("td", {}, ui.el("div", {class: "row", style: "margin: 0"},
+        ui.el("a", {href: f.downloadUrl, download: f.name}, "Download " + f.name),
+        ui.el("button", {type: "button", class: "danger", "aria-label": "Delete " + f.name, onclick: () => remove(f)}, "Delete"))))));
     if (!body.files.length) $("list").append(ui.el("tr", {}, ui.el("td", {colspan: 5, class: "muted"}, "No file yet.")));
+  }
+
+  async function remove(file) {
+    if (!confirm(`Delete ${file.name}? Its download links stop working.`)) return;
+    ui.say($("error"), "");
+    try {
+      await ui.api("/files/" + file.fileId, {method: "DELETE"});
+      await load();
+    } catch (error) { ui.say($("error"), error.message); }
   }
 
   $("upload").addEventListener("submit", async (event) => {
