@@ -88,3 +88,27 @@ def test_usage_shows_the_days_and_the_balance(page, server, api):
         expect(row.get_by_role("cell").nth(1)).to_have_text(str(days[-1]["tasks"]))
         expect(page.locator("#costChart rect")).to_have_count(len(days))
     shoot(page, "usage")
+
+
+def test_the_schema_editor_checks_as_you_type_and_the_json_result_comes_back(page, server, llm, site):
+    tag = script(llm, [done({"title": "Reading list"})])
+    page.get_by_label("Output", exact=True).select_option(label="JSON (with a schema)")
+    editor, state = page.get_by_label("Output schema (JSON Schema; for CSV a list of column names)"), page.locator("#schemaState")
+    expect(state).to_have_text("Valid JSON.")
+    editor.fill('{"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]')
+    expect(state).to_contain_text("Not valid")
+    expect(editor).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Task", exact=True).fill(f"title {tag}")
+    page.get_by_role("button", name="Start", exact=True).click()  # refused here, before any session starts
+    expect(page.get_by_role("alert")).to_have_text("The output schema is not valid JSON.")
+    expect(editor).to_be_focused()
+    page.get_by_label("Output", exact=True).select_option(label="CSV (with a schema)")  # edited: kept as typed
+    expect(state).to_contain_text("Not valid")
+    page.get_by_label("Output", exact=True).select_option(label="JSON (with a schema)")
+    editor.fill('{"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}')
+    expect(state).to_have_text("Valid JSON.")
+    start_from_form(page, f"title {tag}", f"{site}/list.html", one_off=True)
+    expect(feed(page).filter(has_text='{"title":"Reading list"}')).to_be_visible()
+    page.get_by_role("link", name="Open the task").click()
+    page.wait_for_selector("body[data-ready]", state="attached")
+    expect(page.get_by_role("region", name="Result").locator("pre")).to_have_text('{\n  "title": "Reading list"\n}')

@@ -11,8 +11,9 @@ from tests.ui.conftest import open_page, shoot, sign_in
 
 def test_a_wrong_key_is_refused_and_a_good_one_signs_in(context, server):
     page = context.new_page()
-    open_page(page, server, "sessions")  # not signed in: sent to the sign-in page, which says where it goes next
-    expect(page).to_have_url(re.compile(r"/ui/signin\?next=sessions"))
+    page.goto(f"{server.base_url}/ui")  # /ui is the sessions page; not signed in: sent to sign in, told where next
+    expect(page).to_have_url(re.compile(r"/ui/signin\?next=sessions$"))
+    assert page.request.get(f"{server.base_url}/ui/nothing").status == 404
     page.get_by_label("API key").fill("owr_not_a_key_at_all")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("This API key is not valid.")
