@@ -31,13 +31,25 @@
     return root;
   }
 
-  const body = await ui.api("/usage?days=30");
+  /** Every day of the range, oldest first, with zeros where nothing was used: the bars keep their places. */
+  function everyDay(days, count) {
+    const byDay = new Map(days.map((d) => [d.day, d]));
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    return Array.from({length: count}, (_, i) => {
+      const day = new Date(today - (count - 1 - i) * 86400000).toISOString().slice(0, 10);
+      return byDay.get(day) || {day, tasks: 0, inputTokens: 0, outputTokens: 0, computeSeconds: 0, cost: 0};
+    });
+  }
+
+  const DAYS = 30;
+  const body = await ui.api("/usage?days=" + DAYS);
   $("balance").textContent = body.balance === null ? "Unlimited (this account is not charged)." : ui.money(body.balance);
   if (!body.days.length) {
     $("costChart").textContent = $("tokenChart").textContent = "No usage in the last 30 days.";
   } else {
-    $("costChart").append(chart(body.days, (d) => d.cost, "Cost in USD"));
-    $("tokenChart").append(chart(body.days, (d) => d.inputTokens + d.outputTokens, "Tokens"));
+    const all = everyDay(body.days, DAYS);
+    $("costChart").append(chart(all, (d) => d.cost, "Cost in USD"));
+    $("tokenChart").append(chart(all, (d) => d.inputTokens + d.outputTokens, "Tokens"));
   }
   $("days").replaceChildren(...body.days.map((d) => ui.el("tr", {}, ui.el("td", {}, d.day), ui.el("td", {}, d.tasks),
     ui.el("td", {}, d.inputTokens), ui.el("td", {}, d.outputTokens), ui.el("td", {}, d.computeSeconds),
