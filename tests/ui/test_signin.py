@@ -14,6 +14,13 @@ def test_a_wrong_key_is_refused_and_a_good_one_signs_in(context, server):
     page.goto(f"{server.base_url}/ui")  # /ui is the sessions page; not signed in: sent to sign in, told where next
     expect(page).to_have_url(re.compile(r"/ui/signin\?next=sessions$"))
     assert page.request.get(f"{server.base_url}/ui/nothing").status == 404
+    sign_in(page, server)
+    open_page(page, server, "task?session=../files&task=x")  # only ids of the server's form are used
+    expect(page.get_by_role("alert")).to_have_text("Could not load the task: the address names no task.")
+    open_page(page, server, "session?id=nope")
+    expect(page.get_by_text("This session has ended.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector("body[data-ready]", state="attached")
     page.get_by_label("API key").fill("owr_not_a_key_at_all")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("This API key is not valid.")

@@ -68,6 +68,9 @@ const ui = {
   },
   badge: (state) => ui.el("span", {class: "badge state-" + state}, state.replace("_", " ")),
   short: (id) => id ? id.slice(0, 8) : "",
+  /** An id from the page's address, if it has the server's form (32 hex digits); else "". */
+  idParam: (name) => /^[0-9a-f]{32}$/.test(new URLSearchParams(location.search).get(name) || "")
+    ? new URLSearchParams(location.search).get(name) : "",
 
   /** Put `message` in the alert region (role=alert reads it out); empty clears it. */
   say(region, message) { region.textContent = message || ""; },

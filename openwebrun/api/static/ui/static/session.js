@@ -3,7 +3,7 @@
 "use strict";
 (async () => {
   const $ = (id) => document.getElementById(id);
-  const sessionId = new URLSearchParams(location.search).get("id") || "";
+  const sessionId = ui.idParam("id");
   const REFRESH_MS = 3000;
   let socket = null, ended = false, refreshTimer = null;
   const signedIn = ui.start("sessions");  // the header's account call runs beside the page's own
@@ -49,6 +49,7 @@
   }
 
   async function refresh() {
+    if (!sessionId) { ui.say($("controlError"), "No such session."); endView(); return null; }
     let body;
     try { body = await ui.api("/sessions/" + sessionId); } catch (error) {
       if (error.code === "SESSION_NOT_FOUND") { ui.say($("controlError"), "No such session."); endView(); }

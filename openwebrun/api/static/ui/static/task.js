@@ -3,8 +3,7 @@
 "use strict";
 (async () => {
   const $ = (id) => document.getElementById(id);
-  const params = new URLSearchParams(location.search);
-  const sessionId = params.get("session") || "", taskId = params.get("task") || "";
+  const sessionId = ui.idParam("session"), taskId = ui.idParam("task");
   const POLL_MS = 2000;
   const shots = new Map();  // step number -> Promise of an object URL (or null)
   let steps = [], current = 0;
@@ -119,6 +118,7 @@
 
   // --- loading -----------------------------------------------------------------------------
   async function load() {
+    if (!sessionId || !taskId) throw new Error("the address names no task.");
     const [task, trace, session] = await Promise.all([
       ui.api(`/task/${sessionId}/${taskId}`, {auth: false}),
       ui.api(`/task/${sessionId}/${taskId}/steps`),
