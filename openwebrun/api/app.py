@@ -121,7 +121,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
                                       files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
                                       environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S),
-                                      limiter=RateLimiter(storage_for(settings.redis_url)), proxies=proxies,
+                                      limiter=RateLimiter(storage_for(settings.redis_url, settings.redis_timeout_s)),
+                                      proxies=proxies,
                                       policies=PolicyService(store))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
