@@ -9,8 +9,10 @@ another machine would watch (WebRTC needs a real network path between two hosts)
   JPEG) and subtracts them from its own `Date.now()` (one machine, one clock);
 - frames per second shown at the viewer while the page animates;
 - CPU: process time of the server and its Chromium processes per second of wall time, for the
-  watched session with no viewer, one and four (aiortc WHEP clients, and JPEG WebSocket readers,
-  in this process; their own decoding is not counted).
+  watched session with no viewer, one and four (aiortc WHEP clients, and JPEG WebSocket readers
+  asking for frames in parts as the player does, in this process; their own decoding is not
+  counted), with the frames per second the first viewer got, and split by process (server,
+  Chromium's browser, GPU and renderer processes, Playwright's driver).
 
 Usage: python bench/live_view.py [--seconds 10]
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import statistics
 import sys
@@ -30,9 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from aiortc.mediastreams import MediaStreamError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium  # noqa: E402
+from openwebrun.runtime.live_view import PART_BAR  # noqa: E402
 from openwebrun.runtime.webrtc import restrict_host_addresses  # noqa: E402
 from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
 from tests.support import netns  # noqa: E402
@@ -96,26 +102,53 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def cpu_seconds(pids: set[int]) -> float:
+def cpu_seconds(pids: set[int]) -> dict[str, float]:
+    """Process time (utime + stime) of `pids`, by part: the server, Chromium, Playwright's driver."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    parts: dict[str, float] = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            part = process_part(Path(f"/proc/{pid}/cmdline").read_bytes())
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    return total
+        parts[part] = parts.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return parts
 
 
-async def cpu_share(server: ServerProcess, seconds: float) -> float:
-    """Share of one core used by the server and its children over `seconds`."""
+def process_part(cmdline: bytes) -> str:
+    args = cmdline.replace(b" ", b"\0").split(b"\0")  # Chromium's children rewrite theirs, space-separated
+    if b"--type=renderer" in args:
+        return "renderer"
+    if b"--type=gpu-process" in args:
+        return "gpu"
+    if any(a.startswith(b"--type=") for a in args):
+        return "chromium other"  # utility processes, the zygote
+    name = Path(args[0].decode(errors="replace")).name
+    if "chrom" in name or "headless_shell" in name:
+        return "chromium browser"
+    if name == "node" or "playwright" in cmdline.decode(errors="replace").split(" ")[0]:
+        return "driver"
+    return "server" if "python" in name or "openwebrun" in cmdline.decode(errors="replace") else name
+
+
+async def cpu_share(server: ServerProcess, seconds: float) -> dict[str, float]:
+    """Share of one core used by the server and its children over `seconds`, by part (and "total")."""
     assert server.proc
     pids = {server.proc.pid, *descendants(server.proc.pid)}
     before, start = cpu_seconds(pids), time.monotonic()
     await asyncio.sleep(seconds)  # the measurement window itself
     pids = {server.proc.pid, *descendants(server.proc.pid)}
-    return (cpu_seconds(pids) - before) / (time.monotonic() - start)
+    after, wall = cpu_seconds(pids), time.monotonic() - start
+    shares = {part: (after[part] - before.get(part, 0.0)) / wall for part in after}
+    shares["total"] = sum(shares.values())
+    return shares
+
+
+def split(shares: dict[str, float], idle: dict[str, float]) -> str:
+    """Each part's extra share over `idle`, in % of a core."""
+    return ", ".join(f"{part} {(share - idle.get(part, 0.0)) * 100:+.0f}"
+                     for part, share in sorted(shares.items()) if part != "total")
 
 
 async def health(server: ServerProcess) -> dict:
@@ -137,10 +170,14 @@ async def player(browser, url: str, transport: str, seconds: float) -> tuple[lis
     return samples["latency"], fps
 
 
-def read_frames(url: str, stop: threading.Event) -> None:
-    with FrameSocket(url) as viewer:
+def read_frames(url: str, stop: threading.Event, count: list[int]) -> None:
+    """A JPEG viewer as the player page is one: the frames in parts (bar when it changes, page)."""
+    with FrameSocket(url, frames=False) as viewer:
+        viewer.ws.send(json.dumps({"type": "frames", "parts": True}))
         while not stop.is_set():
-            viewer.next_frame()
+            data = viewer.ws.recv(timeout=15)
+            if isinstance(data, bytes) and data[:1] != PART_BAR:
+                count[0] += 1
 
 
 async def main() -> None:
@@ -193,40 +230,58 @@ async def run(server: ServerProcess, ns: netns.Namespace, view_url: str, whep_ur
 
     assert (await health(server))["screencasts"] == 0
     idle = await cpu_share(server, seconds)
-    rows.append(("CPU, no viewer (page animating)", f"{idle * 100:.1f} % of a core (screencasts: 0)",
+    parts: list[tuple[str, str]] = []
+    rows.append(("CPU, no viewer (page animating)", f"{idle['total'] * 100:.1f} % of a core (screencasts: 0)",
                  "no extra CPU: nothing runs"))
     for count in (1, 4):
         clients = [WhepClient(whep_url) for _ in range(count)]
         for client in clients:
             assert await client.connect() == 201
-        frames = [asyncio.ensure_future(drain(client)) for client in clients]
+        counts = [[0] for _ in clients]
+        frames = [asyncio.ensure_future(drain(client, n)) for client, n in zip(clients, counts, strict=True)]
+        await asyncio.sleep(1)  # the viewers connect and their encoder starts
+        counted = counts[0][0]
         share = await cpu_share(server, seconds)
+        fps = (counts[0][0] - counted) / seconds
         for job in frames:
             job.cancel()
         for client in clients:
             await client.delete()
             await client.close()
-        rows.append((f"CPU, {count} WHEP viewer{'s' if count > 1 else ''}",
-                     f"{share * 100:.1f} % (+{(share - idle) * 100:.1f} %)", "+ under 30 % of a core per session"))
+        name = f"CPU, {count} WHEP viewer{'s' if count > 1 else ''}"
+        rows.append((name, f"{share['total'] * 100:.1f} % (+{(share['total'] - idle['total']) * 100:.1f} %)"
+                           f" at {fps:.0f} fps", "+ under 30 % of a core per session"))
+        parts.append((name, split(share, idle)))
     for count in (1, 4):
         stop = threading.Event()
-        readers = [threading.Thread(target=read_frames, args=(view_url, stop), daemon=True) for _ in range(count)]
+        counts = [[0] for _ in range(count)]
+        readers = [threading.Thread(target=read_frames, args=(view_url, stop, n), daemon=True) for n in counts]
         for reader in readers:
             reader.start()
+        await asyncio.sleep(1)  # the readers connect and the screencast starts
+        counted = counts[0][0]
         share = await cpu_share(server, seconds)
+        fps = (counts[0][0] - counted) / seconds
         stop.set()
-        rows.append((f"CPU, {count} JPEG viewer{'s' if count > 1 else ''}",
-                     f"{share * 100:.1f} % (+{(share - idle) * 100:.1f} %)", "+ under 30 % of a core per session"))
+        name = f"CPU, {count} JPEG viewer{'s' if count > 1 else ''}"
+        rows.append((name, f"{share['total'] * 100:.1f} % (+{(share['total'] - idle['total']) * 100:.1f} %)"
+                           f" at {fps:.0f} fps", "+ under 30 % of a core per session"))
+        parts.append((name, split(share, idle)))
         for reader in readers:
             reader.join(15)
     print(f"\n{'measure':<34} {'figure':<44} target")
     for name, figure, target in rows:
         print(f"{name:<34} {figure:<44} {target}")
+    print("\nextra CPU by process over no viewer, % of a core")
+    for name, figure in parts:
+        print(f"{name:<34} {figure}")
 
 
-async def drain(client: WhepClient) -> None:
-    while True:
-        await client.frame()
+async def drain(client: WhepClient, count: list[int]) -> None:
+    with contextlib.suppress(MediaStreamError):  # the viewer was deleted
+        while True:
+            await client.frame()
+            count[0] += 1
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ the scripted LLM on loopback answering at once with `done`):
 - the rate limiter's cost per counted request, in-process: `limits`' moving window in memory and
   in the machine's Redis (127.0.0.1:6379), beside an empty coroutine call.
 
-Usage: python bench/openai_overhead.py [--rounds 20]
+Usage: python bench/openai_overhead.py [--rounds 20] [--limiter-only]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import statistics
 import sys
 import tempfile
@@ -76,14 +77,17 @@ async def limiter_cost(rounds: int) -> list[tuple[str, float]]:
     for _ in range(rounds):
         await nothing()
     rows.append(("an empty coroutine call", (time.perf_counter() - started) / rounds))
-    for name, url in (("limiter, in memory", None), ("limiter, Redis on loopback", "redis://127.0.0.1:6379/0")):
+    with socket.socket() as sock:  # a loopback port nobody listens on: Redis down
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    for name, url in (("limiter, in memory", None), ("limiter, Redis on loopback", "redis://127.0.0.1:6379/0"),
+                      ("limiter, Redis down (counts in memory)", dead)):
         limiter = RateLimiter(storage_for(url))
-        try:
-            await limiter.hit(item, "bench", "warm-up")
-        except Exception as exc:  # no Redis here
+        if url is not None and url != dead and not await limiter.storage.check():
             rows.append((name, float("nan")))
-            print(f"{name}: not measured ({exc})")
+            print(f"{name}: not measured (no Redis at {url})")
             continue
+        await limiter.hit(item, "bench", "warm-up")  # with Redis down: the one failed try, then memory
         started = time.perf_counter()
         for i in range(rounds):
             await limiter.hit(item, "bench", f"account-{i % 10}")
@@ -94,7 +98,11 @@ async def limiter_cost(rounds: int) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--limiter-only", action="store_true", help="measure the rate limiter alone (no server)")
     args = parser.parse_args()
+    if args.limiter_only:
+        print_limiter_cost()
+        return
     llm = ScriptedLLM().start()
     with tempfile.TemporaryDirectory() as tmp:
         server = ServerProcess(Path(tmp), {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url,
@@ -124,6 +132,10 @@ def main() -> None:
     for name, values in times.items():
         delta = median_ms(values) - base
         print(f"{name:<40} {median_ms(values):>9.1f}  {delta:>+11.1f}  {'overhead under 10 ms' if name != 'run-task' else ''}")
+    print_limiter_cost()
+
+
+def print_limiter_cost() -> None:
     print(f"\n{'rate limiter, per counted request':<40} {'µs':>9}")
     for name, seconds in asyncio.run(limiter_cost(2000)):
         print(f"{name:<40} {seconds * 1e6:>9.1f}")

@@ -26,7 +26,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"openwebrun serving on {settings.base_url} (data in {settings.data_dir.resolve()})", flush=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                timeout_graceful_shutdown=30)
+                timeout_graceful_shutdown=30,
+                ws_per_message_deflate=False)  # the live view's JPEG frames do not compress: no zlib on them
     return 0
 
 

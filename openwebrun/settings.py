@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     environment_rate_limit: str = "100/15 minutes"  # per client address, on /environments and /profiles
     rate_limit: str = "10/minute"  # per account on start-session, send-message, run-task, uploads, chat; "off": none
     redis_url: str | None = None  # rate limits shared by several server processes (redis://host:6379/0)
+    redis_timeout_s: float = Field(1.0, gt=0, le=60)  # a Redis call (connecting included) gives up after this
     openai_keepalive_s: float = Field(15.0, gt=0)  # SSE comments this often while a streamed chat completion waits
     live_view_max_fps: float = Field(25.0, gt=0, le=60)  # frames per second of the live view, at most
     live_view_quality: int = Field(70, ge=10, le=95)  # JPEG quality of the screencast and of the JPEG stream

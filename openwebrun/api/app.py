@@ -20,7 +20,7 @@ from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_fo
 from openwebrun.api.reference import install_reference
 from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
-from openwebrun.api.routes import live_view, start, task
+from openwebrun.api.routes import live_view, overview, start, task, ui
 from openwebrun.api.routes import policies as policy_routes
 from openwebrun.api.socket import SocketBridge, socket_manager
 from openwebrun.api.view_socket import router as view_socket_router
@@ -107,7 +107,8 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
         app.state.services = Services(settings=settings, auth=auth, sessions=sessions, tasks=tasks, runtime=runtime,
                                       files=files, hub=hub, links=links, webhooks=webhooks, environments=environments,
                                       environment_links=Links(settings.base_url, signing_key, ARCHIVE_LINK_TTL_S),
-                                      limiter=RateLimiter(storage_for(settings.redis_url)), proxies=proxies,
+                                      limiter=RateLimiter(storage_for(settings.redis_url, settings.redis_timeout_s)),
+                                      proxies=proxies,
                                       policies=PolicyService(store))
         bridge.attach(app.state.services)
         openai_app.state.services = app.state.services
@@ -147,6 +148,9 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(environment_routes.profiles)
     app.include_router(policy_routes.router)
     app.include_router(live_view.router)
+    app.include_router(overview.router)
+    app.include_router(ui.router)
+    app.mount("/ui/static", ui.assets())  # the dashboard's scripts and styles (docs/dashboard.md)
     app.include_router(view_socket_router)
     app.mount("/mcp", McpGateway(mcp, lambda: app.state.services))  # MCP (docs/mcp.md)
     app.mount("/v1", openai_app)  # the OpenAI-compatible API (docs/openai.md)

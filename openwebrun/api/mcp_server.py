@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote
 
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import Field
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
@@ -28,6 +29,11 @@ from openwebrun.domain.errors import Refused
 CALLER = "openwebrun_caller"
 SSE_SESSION = re.compile(rb"session_id=([0-9a-fA-F-]+)")
 MAX_SSE_SESSIONS = 10_000
+ReachOut = Annotated[str | None, Field(description="off, guardrail_only (the default) or full: where questions and "
+                                                   "results go besides this client (openwebrun has no chat "
+                                                   "channels: only here). Fixed for the session.")]
+PolicyId = Annotated[str | None, Field(description="an automation policy of yours (/policies): every task of the "
+                                                   "session is held to it", max_length=64)]
 
 
 def _caller(ctx: Context, fallback: Caller | None) -> Caller:
@@ -57,14 +63,16 @@ def build_mcp(tools: McpTools, stdio_caller: Callable[[], Caller | None] = lambd
     @mcp.tool(description="Run a browser task in a new session that ends with it; returns the result.")
     async def browser_task(ctx: Context, prompt: str | None = None, taskDetails: str | None = None,
                            startingUrl: str | None = None, maxDuration: int | None = None,
-                           reach_out_mode: str | None = None) -> dict[str, Any]:
-        return await tools.browser_task(who(ctx), _progress(ctx), prompt, taskDetails, startingUrl, maxDuration)
+                           reach_out_mode: ReachOut = None, policyId: PolicyId = None) -> dict[str, Any]:
+        return await tools.browser_task(who(ctx), _progress(ctx), prompt, taskDetails, startingUrl, maxDuration,
+                                        reach_out_mode, policyId)
 
     @mcp.tool(description="Open a browser session (optionally with a first task) and return its id and live view URL.")
     async def create_session(ctx: Context, prompt: str | None = None, taskDetails: str | None = None,
                              startingUrl: str | None = None, maxDuration: int | None = None,
-                             reach_out_mode: str | None = None) -> dict[str, Any]:
-        return await tools.create_session(who(ctx), prompt, taskDetails, startingUrl, maxDuration)
+                             reach_out_mode: ReachOut = None, policyId: PolicyId = None) -> dict[str, Any]:
+        return await tools.create_session(who(ctx), prompt, taskDetails, startingUrl, maxDuration, reach_out_mode,
+                                          policyId)
 
     @mcp.tool(description="Run a task in an existing session (it keeps the browser's state); returns the result.")
     async def send_task_to_session(ctx: Context, sessionId: str, prompt: str | None = None,

@@ -19,6 +19,8 @@ from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.events import ActionTaken, AgentThought
 from openwebrun.domain.models import Account, Task, TaskSpec, TaskStatus
+from openwebrun.domain.policies import Policy
+from openwebrun.domain.reach_out import DEFAULT_REACH_OUT_MODE, REACH_OUT_MODES, reach_out_refusal
 
 MAX_DURATION_MS = 300_000
 Progress = Callable[[float, str], Awaitable[None]]
@@ -49,6 +51,15 @@ def _spec(prompt: str, starting_url: str | None, max_duration: int | None,
                     max_duration_ms=max_duration or MAX_DURATION_MS, terminate_on_completion=terminate)
 
 
+def _reach_out(mode: str | None) -> str:
+    """The session's reach_out_mode (docs/mcp.md): checked before anything starts."""
+    if mode is None:
+        return DEFAULT_REACH_OUT_MODE
+    if mode not in REACH_OUT_MODES:
+        raise ToolFailure(f"{reach_out_refusal('reach_out_mode')} (VALIDATION_ERROR)")
+    return mode
+
+
 class McpTools:
     def __init__(self, services: Callable[[], Services]):
         self._services = services
@@ -60,24 +71,32 @@ class McpTools:
     # --- tools ------------------------------------------------------------------------
     async def browser_task(self, caller: Caller, progress: Progress, prompt: str | None = None,
                            taskDetails: str | None = None, startingUrl: str | None = None,
-                           maxDuration: int | None = None) -> dict[str, Any]:
+                           maxDuration: int | None = None, reach_out_mode: str | None = None,
+                           policyId: str | None = None) -> dict[str, Any]:
         text = _prompt(prompt, taskDetails)
         if not text:
             raise ToolFailure("prompt is required: what should the browser agent do?")
-        _session, task = await self._call(self.svc.sessions.run_task(caller.account, _spec(text, startingUrl, maxDuration),
+        mode = _reach_out(reach_out_mode)
+        spec = _spec(text, startingUrl, maxDuration)
+        policy = await self._policy(caller, policyId)
+        _session, task = await self._call(self.svc.sessions.run_task(caller.account, spec, policy=policy,
                                                                      environment_id=caller.environment_id))
-        return await self._finished(task, progress)
+        return {**await self._finished(task, progress), "reachOutMode": mode}
 
     async def create_session(self, caller: Caller, prompt: str | None = None, taskDetails: str | None = None,
-                             startingUrl: str | None = None, maxDuration: int | None = None) -> dict[str, Any]:
+                             startingUrl: str | None = None, maxDuration: int | None = None,
+                             reach_out_mode: str | None = None, policyId: str | None = None) -> dict[str, Any]:
         text = _prompt(prompt, taskDetails)
+        mode = _reach_out(reach_out_mode)
         spec = _spec(text, startingUrl, maxDuration) if text else None
-        session, task = await self._call(self.svc.sessions.start(caller.account, spec,
+        policy = await self._policy(caller, policyId)
+        session, task = await self._call(self.svc.sessions.start(caller.account, spec, policy=policy,
                                                                  environment_id=caller.environment_id))
         body: dict[str, Any] = {
             "success": True, "sessionId": session.id,
             "message": "Session created successfully. You can now send tasks to this session.",
-            "expiresIn": session.expires_in_ms, "streamingUrl": self.svc.links.streaming(session.id)["webViewURL"]}
+            "expiresIn": session.expires_in_ms, "streamingUrl": self.svc.links.streaming(session.id)["webViewURL"],
+            "reachOutMode": mode}
         if task is not None:
             body["taskId"] = task.id
         return body
@@ -128,6 +147,10 @@ class McpTools:
         return await self._finished(task, progress)
 
     # --- helpers ----------------------------------------------------------------------
+    async def _policy(self, caller: Caller, policy_id: str | None) -> Policy | None:
+        """The caller's active policy by id (docs/policies.md), or None without one."""
+        return await self._call(self.svc.policies.for_session(caller.account, policy_id)) if policy_id else None
+
     @staticmethod
     async def _call(work: Awaitable[Any]) -> Any:
         try:

@@ -347,6 +347,16 @@ class PolicyList(Doc):
     policies: list[PolicyBody]
 
 
+class FileDeleted(Doc):
+    success: Literal[True]
+    fileId: str
+
+
+class PolicyChecked(Doc):
+    success: Literal[True]
+    valid: Literal[True]
+
+
 class PolicyTemplates(Doc):
     success: Literal[True]
     templates: dict[str, dict[str, Any]] = Field(description="policy documents by template id, to create a policy from")

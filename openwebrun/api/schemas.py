@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonDict, JsonValue
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
+from openwebrun.domain.reach_out import REACH_OUT_MODES, ReachOutMode, reach_out_refusal
 from openwebrun.domain.site_rules import domain_problem, normal_host
 from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
 
@@ -264,6 +265,16 @@ class SessionOptionsIn(Wire):
     policyId: str | None = None
     proxy: ProxyIn | None = None
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
+    reachOutMode: ReachOutMode | None = Field(None, description="off, guardrail_only (default) or full: accepted for WebRun "
+                                                 "clients; openwebrun has no chat channels, so questions and results "
+                                                 "reach you through the API, the socket and webhooks in every mode")
+
+    @field_validator("reachOutMode", mode="before")
+    @classmethod
+    def _reach_out_mode(cls, value: Any) -> Any:
+        if value is not None and value not in REACH_OUT_MODES:
+            raise ValueError(reach_out_refusal("reachOutMode"))
+        return value
 
     @model_validator(mode="after")
     def _one_environment(self) -> SessionOptionsIn:

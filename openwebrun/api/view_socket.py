@@ -3,9 +3,13 @@
 Out: a `hello` with the session's state, then the session's events as the Socket.IO bridge shapes
 them (steps, control changes, questions, task ends, `end_session`), and, after the page sends
 `{"type": "frames"}`, the newest composed frame as a binary JPEG each time one is made (a slow
-page skips frames). In: `{"type": "message", "id": n, "message": {...}}` with an `interaction`
-message of send-message (takeover, release, CLICK, DOUBLE_CLICK, TYPE, KEY_PRESS), carried out
-in order through the same door; each is answered `{"type": "ack", "id": n, "ok": ...}`.
+page skips frames); after `{"type": "frames", "parts": true}`, the frame in two parts, each a binary
+message of one byte (0: the bar, 1: the page) and a JPEG: the bar when it changes, the page as
+Chromium made it (again after each bar: a page part completes a frame), so that nothing is decoded
+or encoded again for the viewer.
+In: `{"type": "message", "id": n, "message": {...}}` with an `interaction` message of send-message
+(takeover, release, CLICK, DOUBLE_CLICK, TYPE, KEY_PRESS), carried out in order through the same door;
+each is answered `{"type": "ack", "id": n, "ok": ...}`.
 """
 from __future__ import annotations
 
@@ -87,7 +91,7 @@ class ViewSocket:
                 continue
             if data.get("type") == "frames":
                 if self._frames is None:
-                    self._frames = asyncio.create_task(self._send_frames())
+                    self._frames = asyncio.create_task(self._send_frames(data.get("parts") is True))
             elif data.get("type") == "message":
                 await self.send(await self._carry_out(data.get("id"), data.get("message")))
 
@@ -101,9 +105,11 @@ class ViewSocket:
             return {"type": "ack", "id": ident, "ok": False, "code": refused.code, "error": refused.message}
         return {"type": "ack", "id": ident, "ok": True}
 
-    async def _send_frames(self) -> None:
+    async def _send_frames(self, parts: bool) -> None:
+        runtime = self.svc.runtime
         with contextlib.suppress(Refused):
-            async with contextlib.aclosing(self.svc.runtime.jpeg_frames(self.session_id)) as frames:
+            made = runtime.jpeg_parts(self.session_id) if parts else runtime.jpeg_frames(self.session_id)
+            async with contextlib.aclosing(made) as frames:
                 async for jpeg in frames:
                     await self.send(jpeg)
 

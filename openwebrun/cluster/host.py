@@ -154,9 +154,11 @@ class SessionHost:
     async def health(self) -> dict[str, Any]:
         return {**self.describe(), **await self._runtime.health()}
 
-    async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
-        """The live view's JPEG frames, streamed through Ray to the API process a viewer is on."""
-        async with contextlib.aclosing(self._runtime.jpeg_frames(session_id)) as frames:
+    async def jpeg_frames(self, session_id: str, parts: bool) -> AsyncGenerator[bytes, None]:
+        """The live view's JPEG frames (or parts: SessionRuntime.jpeg_parts), streamed through Ray
+        to the API process a viewer is on."""
+        made = self._runtime.jpeg_parts(session_id) if parts else self._runtime.jpeg_frames(session_id)
+        async with contextlib.aclosing(made) as frames:
             async for jpeg in frames:
                 yield jpeg
 

@@ -243,14 +243,20 @@ class ClusterRuntime:
             return
 
     # --- the live view: JPEG frames relayed; WebRTC not yet (docs/scale-out.md) ----
-    async def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
+    def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        return self._frames(session_id, parts=False)
+
+    def jpeg_parts(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        return self._frames(session_id, parts=True)
+
+    async def _frames(self, session_id: str, parts: bool) -> AsyncGenerator[bytes, None]:
         """The session's frames from its worker, as a Ray streaming generator; closing this stops the
         worker's watching. Ray holds at most a few frames ahead of a slow reader."""
         host = await self.host_of(session_id)
         if host is None:
             raise session_not_found()
         frames = host.jpeg_frames.options(num_returns="streaming", _generator_backpressure_num_objects=2) \
-            .remote(session_id)
+            .remote(session_id, parts)
         try:
             async for ref in frames:
                 yield await self._call(ref, FRAME_TIMEOUT_S)

@@ -3,6 +3,11 @@
 The first viewer starts the screencast of the active tab and the listeners that keep the drawn
 browser bar true (tabs, URL, who is in control); the last one to leave stops them all, so an
 unwatched session costs nothing. Viewers read the newest frame and skip the rest.
+
+A frame is the bar, drawn when its state changes, and Chromium's JPEG of the page, kept as it came.
+What a viewer needs is made from them on first use and kept with them, once for every viewer:
+the bar's JPEG and video planes once per bar, the composed JPEG and the video planes once per frame.
+The player page composes bar and page itself, so for it the page's JPEG is never decoded.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from playwright.async_api import Frame as PlaywrightFrame
 from playwright.async_api import Page
 
 from openwebrun.agent.browser_env import BrowserEnv
-from openwebrun.browser import stream_bar
+from openwebrun.browser import stream_bar, stream_yuv
 from openwebrun.browser.screencast import Screencast
 from openwebrun.browser.stream_bar import BarState, Tab
 from openwebrun.domain.events import SessionClosed
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 TITLE_S = 1.0  # a tab whose title cannot be read this fast (a dialog is open) shows its URL
 TITLE_REFRESH_S = 1.0  # titles set by scripts are read again at most this often while frames come
+PART_BAR, PART_PAGE = b"\x00", b"\x01"  # the first byte of a frame part: what the JPEG after it is
 CONTROL = {"idle": "idle", "running": "agent", "paused": "paused", "taken_over": "human",
            "waiting_human": "waiting"}
 
@@ -36,11 +42,21 @@ class ViewEnded(Exception):
     """The session ended: there is nothing more to watch."""
 
 
-@dataclass
+@dataclass(eq=False)
+class Bar:
+    """The drawn browser bar of one state, and its forms made on first use."""
+    image: Image.Image  # 1024x155 RGB
+    jpeg: bytes | None = None
+    planes: stream_yuv.Planes | None = None
+
+
+@dataclass(eq=False)
 class Frame:
     version: int
-    image: Image.Image  # 1024x600 RGB
-    jpeg: bytes | None = None
+    bar: Bar
+    page: bytes  # Chromium's JPEG of the page (1024x445), as it came
+    jpeg: bytes | None = None  # the composed 1024x600 frame, made on first use
+    planes: stream_yuv.Planes | None = None  # the composed frame as yuv420p, made on first use
 
 
 class LiveView:
@@ -60,8 +76,10 @@ class LiveView:
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
         self._bar_state: BarState | None = None
-        self._bar: Image.Image | None = None
-        self._page: Image.Image | None = None
+        self._bar: Bar | None = None
+        self._page: bytes | None = None  # the newest JPEG of the screencast's tab
+        self._decoder = stream_yuv.PageDecoder()
+        self._making = asyncio.Lock()  # one frame's forms are made once, whoever asks first
         self._titles: dict[Page, str] = {}
         self._titles_read = 0.0
         self._refresh: asyncio.Task | None = None
@@ -108,9 +126,36 @@ class LiveView:
         return None
 
     async def jpeg(self, frame: Frame) -> bytes:
+        """The composed 1024x600 frame as JPEG."""
         if frame.jpeg is None:
-            frame.jpeg = await asyncio.to_thread(stream_bar.encode, frame.image, self.quality)
+            async with self._making:
+                if frame.jpeg is None:
+                    frame.jpeg = await asyncio.to_thread(self._compose_jpeg, frame)
         return frame.jpeg
+
+    async def bar_jpeg(self, bar: Bar) -> bytes:
+        """The bar alone as JPEG (1024x155)."""
+        if bar.jpeg is None:
+            async with self._making:
+                if bar.jpeg is None:
+                    bar.jpeg = await asyncio.to_thread(stream_bar.encode, bar.image, self.quality)
+        return bar.jpeg
+
+    async def planes(self, frame: Frame) -> stream_yuv.Planes:
+        """The composed frame as yuv420p planes, for the video encoders."""
+        if frame.planes is None:
+            async with self._making:
+                if frame.planes is None:
+                    frame.planes = await asyncio.to_thread(self._compose_planes, frame)
+        return frame.planes
+
+    def _compose_jpeg(self, frame: Frame) -> bytes:
+        return stream_bar.encode(stream_bar.compose(frame.bar.image, stream_bar.decode(frame.page)), self.quality)
+
+    def _compose_planes(self, frame: Frame) -> stream_yuv.Planes:
+        if frame.bar.planes is None:
+            frame.bar.planes = stream_yuv.bar_planes(frame.bar.image)
+        return stream_yuv.compose(frame.bar.planes, self._decoder.planes(frame.page))
 
     async def close(self) -> None:
         """The session ends: viewers are woken and told (next_frame answers None)."""
@@ -210,9 +255,9 @@ class LiveView:
                 return
             if state != self._bar_state:
                 self._bar_state = state
-                self._bar = await asyncio.to_thread(stream_bar.draw_bar, state)
+                self._bar = Bar(await asyncio.to_thread(stream_bar.draw_bar, state))
                 if self._page is not None:
-                    await self._publish(self._page)
+                    self._publish(self._page)
             if not self._refresh_again:
                 return
 
@@ -236,27 +281,18 @@ class LiveView:
 
     # --- frames --------------------------------------------------------------------
     async def _page_frame(self, jpeg: bytes, tab: Page) -> None:
-        if self._bar is None:
-            return
-        page = await asyncio.to_thread(stream_bar.decode, jpeg)
-        if tab is not self.screencast.page:
-            return  # the screencast moved to another tab meanwhile
-        self._page = page
-        await self._publish(page)
+        if self._bar is None or tab is not self.screencast.page or tab is not self.env.page:
+            return  # no bar yet, or the agent switched tabs: the old tab's frames are not shown any more
+        self._page = jpeg
+        self._publish(jpeg)
         if time.monotonic() - self._titles_read > TITLE_REFRESH_S:
             self._bar_changed()  # a script may have set a new title
 
-    async def _publish(self, page: Image.Image) -> None:
-        bar, want_jpeg = self._bar, self.jpeg_viewers > 0
-        assert bar is not None
-        image, jpeg = await asyncio.to_thread(self._render, bar, page, want_jpeg)
+    def _publish(self, page: bytes) -> None:
+        assert self._bar is not None
         version = self.frame.version + 1 if self.frame else 1
-        self.frame = Frame(version, image, jpeg)
+        self.frame = Frame(version, self._bar, page)
         self._signal()
-
-    def _render(self, bar: Image.Image, page: Image.Image, want_jpeg: bool) -> tuple[Image.Image, bytes | None]:
-        image = stream_bar.compose(bar, page)
-        return image, stream_bar.encode(image, self.quality) if want_jpeg else None
 
     def _signal(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()

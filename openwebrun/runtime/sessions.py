@@ -30,7 +30,7 @@ from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_input import send_input
 from openwebrun.runtime.live_session import LiveSession, ProfileBinding, RunningTask
-from openwebrun.runtime.live_view import LiveView, ViewEnded
+from openwebrun.runtime.live_view import PART_BAR, PART_PAGE, LiveView, ViewEnded
 from openwebrun.runtime.task_runner import run_task, stop_task
 from openwebrun.runtime.webrtc import WhepPeers
 
@@ -242,7 +242,29 @@ class SessionRuntime:
                 version = 0
                 while (frame := await view.next_frame(version)) is not None:
                     version = frame.version
-                    yield await view.jpeg(frame)
+                    try:
+                        jpeg = await view.jpeg(frame)
+                    except Exception:  # a frame Chromium sent damaged: the next one replaces it
+                        log.warning("a live view frame could not be decoded", exc_info=True)
+                        continue
+                    yield jpeg
+
+    async def jpeg_parts(self, session_id: str) -> AsyncGenerator[bytes, None]:
+        """Like jpeg_frames, in parts: PART_BAR + the bar's JPEG when the bar changes (first with the
+        first frame), PART_PAGE + Chromium's JPEG of the page for each new one (not decoded here) and
+        after each bar, so that every page part completes a frame."""
+        view = self._view(session_id)
+        with contextlib.suppress(ViewEnded):
+            async with view.watching(jpeg=True):
+                version, bar, page = 0, None, None
+                while (frame := await view.next_frame(version)) is not None:
+                    version = frame.version
+                    if frame.bar is not bar:
+                        bar, page = frame.bar, None  # the page follows a new bar: a page part ends a frame
+                        yield PART_BAR + await view.bar_jpeg(bar)
+                    if frame.page is not page:
+                        page = frame.page
+                        yield PART_PAGE + page
 
     async def _save_profile(self, live: LiveSession, profile: ProfileBinding) -> None:
         """Hand the session's browser state to its environment (None when it cannot be read)."""

@@ -30,8 +30,8 @@ from aiortc import (
     sdp,
 )
 from aiortc.mediastreams import VIDEO_TIME_BASE, MediaStreamError, MediaStreamTrack
-from PIL import Image
 
+from openwebrun.browser import stream_bar, stream_yuv
 from openwebrun.domain.errors import Kind, Refused
 from openwebrun.runtime.live_view import LiveView, ViewEnded
 
@@ -87,9 +87,14 @@ class SharedEncoder:
                             break
                         continue  # nothing painted yet
                     version = frame.version
+                    try:
+                        planes = await self.view.planes(frame)
+                    except Exception:  # a frame Chromium sent damaged: the next one replaces it
+                        log.warning("a live view frame could not be decoded", exc_info=True)
+                        continue
                     key = self._want_key or time.monotonic() - self._last_key >= KEYFRAME_S
                     self._want_key = False
-                    packets = await asyncio.to_thread(self._encode, frame.image, key)
+                    packets = await asyncio.to_thread(self._encode, planes, key)
                     if key:
                         self._last_key = time.monotonic()
                     self.frames += 1
@@ -106,10 +111,10 @@ class SharedEncoder:
             else:
                 self.on_idle(self)
 
-    def _encode(self, image: Image.Image, key: bool) -> list[av.Packet]:
+    def _encode(self, planes: stream_yuv.Planes, key: bool) -> list[av.Packet]:
         if self._codec is None:
-            self._codec = _codec_context(self.mime, image.width, image.height)
-        frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+            self._codec = _codec_context(self.mime, stream_bar.WIDTH, stream_bar.HEIGHT)
+        frame = stream_yuv.video_frame(planes)
         frame.pict_type = av.video.frame.PictureType.I if key else av.video.frame.PictureType.NONE
         self._last_pts = max(self._last_pts + 1, int((time.monotonic() - self._start) * CLOCK))
         frame.pts, frame.time_base = self._last_pts, VIDEO_TIME_BASE
@@ -123,7 +128,8 @@ class SharedEncoder:
 def _codec_context(mime: str, width: int, height: int) -> av.video.codeccontext.VideoCodecContext:
     if mime == "video/h264":
         codec = av.CodecContext.create("libx264", "w")
-        codec.options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline", "level": "31"}
+        codec.options = {"preset": "ultrafast", "tune": "zerolatency", "profile": "baseline", "level": "31",
+                         "threads": "1"}  # at this size one thread is enough, and costs less than sliced threads
     else:
         codec = av.CodecContext.create("libvpx", "w")
         codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0", "error-resilient": "1"}

@@ -18,10 +18,29 @@ from openwebrun.sdk.errors import (
     WebRunError,
 )
 from openwebrun.sdk.events import SocketUnavailable
-from openwebrun.sdk.models import Event, Guardrail, Session, Step, Task, TaskFile, UploadedFile, Usage, WebhookDelivery
+from openwebrun.sdk.models import (
+    ActionRule,
+    AuditEntry,
+    DomainEntry,
+    DomainRules,
+    DownloadLink,
+    Environment,
+    EnvironmentFile,
+    Event,
+    Guardrail,
+    Policy,
+    Session,
+    Step,
+    Task,
+    TaskFile,
+    UploadedFile,
+    Usage,
+    WebhookDelivery,
+)
 from openwebrun.sdk.transport import RetryPolicy
 
-__all__ = ["APIError", "AsyncClient", "AuthenticationError", "BadRequestError", "Client", "ConflictError",
+__all__ = ["APIError", "ActionRule", "AsyncClient", "AuditEntry", "DomainEntry", "DomainRules", "DownloadLink",
+           "Environment", "EnvironmentFile", "Policy", "AuthenticationError", "BadRequestError", "Client", "ConflictError",
            "ConnectionFailed", "Event", "Guardrail", "InternalServerError", "NotFoundError", "PayloadTooLargeError",
            "PermissionDeniedError", "RateLimitError", "RetryPolicy", "ServiceUnavailableError", "Session",
            "SocketUnavailable", "Step", "Task", "TaskFailedError", "TaskFile", "UploadedFile", "Usage", "WaitTimeout",

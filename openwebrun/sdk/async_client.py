@@ -14,9 +14,11 @@ import httpx
 
 from openwebrun.sdk import calls
 from openwebrun.sdk.calls import FileSource
+from openwebrun.sdk.environments import AsyncEnvironments
 from openwebrun.sdk.errors import WaitTimeout
 from openwebrun.sdk.events import SessionSocket, SocketUnavailable, polled_events, socket_supported
 from openwebrun.sdk.models import Event, Session, Step, Task, UploadedFile, WebhookDelivery
+from openwebrun.sdk.policies import AsyncPolicies
 from openwebrun.sdk.transport import (
     DEFAULT_TIMEOUT,
     Call,
@@ -46,6 +48,9 @@ class AsyncClient:
         self.sessions = AsyncSessions(self)
         self.tasks = AsyncTasks(self)
         self.files = AsyncFiles(self)
+        self.environments = AsyncEnvironments(self)
+        self.profiles = AsyncEnvironments(self, "profiles")
+        self.policies = AsyncPolicies(self)
 
     async def send(self, call: Call) -> Any:
         """Send one request, retrying 429/503 (honouring Retry-After) and failed connections."""
@@ -71,9 +76,10 @@ class AsyncClient:
         """The session's socket, as `async with client.socket(sid) as socket:` (SocketUnavailable if refused)."""
         return SessionSocket(self.base_url, session_id, self.api_key)
 
-    async def events(self, session_id: str, task_id: str | None = None) -> AsyncIterator[Event]:
+    async def events(self, session_id: str, task_id: str | None = None, *,
+                     timeout: float | None = None) -> AsyncIterator[Event]:
         """The session's events until it ends (socket), or, without a socket, one task's events until it
-        finishes (polling; needs `task_id`)."""
+        finishes (polling; needs `task_id`). TimeoutError when `timeout` seconds pass without an event."""
         if self.use_socket:
             try:
                 socket = await self.socket(session_id).connect()
@@ -82,14 +88,14 @@ class AsyncClient:
                     raise
             else:
                 try:
-                    async for event in socket.events():
+                    async for event in socket.events(timeout):
                         yield event
                 finally:
                     await socket.close()
                 return
         if task_id is None:
             raise SocketUnavailable("events without a socket need a task_id", "SOCKET_UNAVAILABLE")
-        async for event in polled_events(self.tasks.get, self.tasks.steps, session_id, task_id):
+        async for event in polled_events(self.tasks.get, self.tasks.steps, session_id, task_id, timeout):
             yield event
 
     async def close(self) -> None:
@@ -222,8 +228,8 @@ class AsyncSessions(AsyncResource):
 
 
 class AsyncFiles(AsyncResource):
-    async def upload(self, *sources: FileSource) -> list[UploadedFile]:
-        return await self._send(calls.upload(sources))
+    async def upload(self, *sources: FileSource, environment_id: str | None = None) -> list[UploadedFile]:
+        return await self._send(calls.upload(sources, environment_id))
 
     async def download(self, file_id_or_url: str) -> bytes:
         return await self._send(calls.download(file_id_or_url))

@@ -1,16 +1,25 @@
 """The API's requests, one function per operation, shared by Client and AsyncClient.
 
 Each returns a `Call`: the HTTP request and how its answer becomes a typed result. Adding an API
-area (environments, policies, ...) means adding its calls here and a resource class in resources.
+area means adding its calls here and a resource class in each client.
 """
 from __future__ import annotations
 
 import mimetypes
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
 from openwebrun.sdk.models import (
+    AuditEntry,
+    DownloadLink,
+    Environment,
+    EnvironmentFile,
+    Policy,
     Step,
     UploadedFile,
     WebhookDelivery,
@@ -28,7 +37,8 @@ TASK_FIELDS = {"prompt": "prompt", "starting_url": "startingUrl", "max_duration"
                "avoid_domains": "avoidDomains", "webhook": "webhook"}
 
 # Fields of the start calls' body, beside the task (docs/api.md, Field generations).
-BODY_FIELDS = {"environment_id": "environmentId", "profile_id": "profileId", "policy_id": "policyId"}
+BODY_FIELDS = {"environment_id": "environmentId", "profile_id": "profileId", "policy_id": "policyId",
+               "reach_out_mode": "reachOutMode"}
 
 FileSource = str | PathLike[str] | tuple[str, bytes] | tuple[str, bytes, str]
 
@@ -111,20 +121,23 @@ def webhooks(session_id: str, task_id: str) -> Call:
                 parse=lambda body: [WebhookDelivery.model_validate(d) for d in body["deliveries"]])
 
 
-def upload(sources: tuple[FileSource, ...]) -> Call:
-    """Files as paths or (name, bytes[, content type]) tuples, read now so that a retry sends them again."""
-    parts: list[tuple[str, tuple[str, bytes, str]]] = []
-    for source in sources:
-        if isinstance(source, tuple):
-            name, content = source[0], source[1]
-            kind = source[2] if len(source) > 2 else None  # type: ignore[misc]
-        else:
-            path = Path(source)
-            name, content, kind = path.name, path.read_bytes(), None
-        parts.append(("file", (name, content, kind or mimetypes.guess_type(name)[0] or "application/octet-stream")))
+def _file_part(source: FileSource) -> tuple[str, bytes, str]:
+    """A path or a (name, bytes[, content type]) tuple, read now so that a retry sends it again."""
+    if isinstance(source, tuple):
+        name, content = source[0], source[1]
+        kind = source[2] if len(source) > 2 else None  # type: ignore[misc]
+    else:
+        path = Path(source)
+        name, content, kind = path.name, path.read_bytes(), None
+    return name, content, kind or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def upload(sources: tuple[FileSource, ...], environment_id: str | None = None) -> Call:
+    """Files as paths or (name, bytes[, content type]) tuples; with an environment id they are kept in it."""
+    parts = [("file", _file_part(source)) for source in sources]
     if not parts:
         raise ValueError("upload needs at least one file")
-    return Call("POST", "/files/upload", files=parts,
+    return Call("POST", "/files/upload", files=parts, data={"environmentId": environment_id} if environment_id else None,
                 parse=lambda body: [UploadedFile.model_validate(f) for f in body["files"]])
 
 
@@ -136,3 +149,98 @@ def download(file_id_or_url: str) -> Call:
 
 def health() -> Call:
     return Call("GET", "/start/health", auth=False)
+
+
+# --- environments (/environments) and profiles (/profiles): one object under two names ---------------
+EnvironmentKind = Literal["environments", "profiles"]
+SINGULAR = {"environments": "environment", "profiles": "profile"}
+
+
+def list_environments(kind: EnvironmentKind) -> Call:
+    return Call("GET", f"/{kind}", parse=lambda body: [Environment.model_validate(e) for e in body[kind]])
+
+
+def create_environment(kind: EnvironmentKind, name: str | None, description: str | None) -> Call:
+    body = {k: v for k, v in {"name": name, "description": description}.items() if v is not None}
+    return Call("POST", f"/{kind}", json=body, parse=lambda answer: Environment.model_validate(answer[SINGULAR[kind]]))
+
+
+def delete_environment(kind: EnvironmentKind, env_id: str) -> Call:
+    return Call("DELETE", f"/{kind}/{_segment(env_id)}")
+
+
+def upload_environment(kind: EnvironmentKind, env_id: str, archive: FileSource) -> Call:
+    """A .tar.gz of the browser state (as `download_environment` gives it), replacing the saved one."""
+    name, content, _ = _file_part(archive)
+    return Call("POST", f"/{kind}/{_segment(env_id)}/upload", files=[("file", (name, content, "application/gzip"))],
+                parse=lambda answer: Environment.model_validate(answer[SINGULAR[kind]]))
+
+
+def environment_files(env_id: str) -> Call:
+    return Call("GET", f"/environments/{_segment(env_id)}/files",
+                parse=lambda body: [EnvironmentFile.model_validate(f) for f in body["files"]])
+
+
+def delete_environment_file(env_id: str, file_id: str) -> Call:
+    return Call("DELETE", f"/environments/{_segment(env_id)}/files/{_segment(file_id)}")
+
+
+def environment_link(kind: EnvironmentKind, env_id: str) -> Call:
+    return Call("GET", f"/{kind}/{_segment(env_id)}/download", parse=DownloadLink.model_validate)
+
+
+# --- policies (/policies) --------------------------------------------------------------------------
+
+
+def policy_document(fields: dict[str, Any]) -> dict[str, Any]:
+    """A policy body from Python names (`llm_role=`, `action_rules=[ActionRule(...)]`) or wire names; None is left out."""
+    return {to_camel(name): _wire(value) for name, value in fields.items() if value is not None}
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_none=True)
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    return value
+
+
+def _policy(body: dict[str, Any]) -> Policy:
+    return Policy.model_validate(body["policy"])
+
+
+def list_policies() -> Call:
+    return Call("GET", "/policies", parse=lambda body: [Policy.model_validate(p) for p in body["policies"]])
+
+
+def create_policy(document: dict[str, Any]) -> Call:
+    return Call("POST", "/policies", json=document, parse=_policy)
+
+
+def get_policy(policy_id: str) -> Call:
+    return Call("GET", f"/policies/{_segment(policy_id)}", parse=_policy)
+
+
+def replace_policy(policy_id: str, document: dict[str, Any]) -> Call:
+    return Call("PUT", f"/policies/{_segment(policy_id)}", json=document, parse=_policy)
+
+
+def delete_policy(policy_id: str) -> Call:
+    return Call("DELETE", f"/policies/{_segment(policy_id)}")
+
+
+def policy_templates() -> Call:
+    return Call("GET", "/policies/templates", parse=lambda body: body["templates"])
+
+
+def policy_audit(policy_id: str | None, session_id: str | None, since: str | None, until: str | None) -> Call:
+    """The decisions of one policy (deleted ones too), or of all the account's policies when policy_id is None."""
+    params = {k: v for k, v in {"policyId": policy_id, "sessionId": session_id, "since": since,
+                                "until": until}.items() if v is not None}
+    return Call("GET", "/policies/audit", params=params or None,
+                parse=lambda body: [AuditEntry.model_validate(e) for e in body["entries"]])
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment (a slash or a dot-dot in it cannot reach another route)."""
+    return quote(value, safe="")

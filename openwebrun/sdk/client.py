@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import httpx
 
 from openwebrun.sdk import calls
 from openwebrun.sdk.calls import FileSource
+from openwebrun.sdk.environments import Environments
 from openwebrun.sdk.errors import WaitTimeout
-from openwebrun.sdk.models import Session, Step, Task, UploadedFile, WebhookDelivery
+from openwebrun.sdk.events import SocketUnavailable, socket_supported
+from openwebrun.sdk.models import Event, Session, Step, Task, UploadedFile, WebhookDelivery
+from openwebrun.sdk.policies import Policies
+from openwebrun.sdk.sync_events import SyncSessionSocket, polled_events_sync
 from openwebrun.sdk.transport import (
     DEFAULT_TIMEOUT,
     Call,
@@ -26,18 +31,23 @@ T = TypeVar("T")
 
 
 class Client:
-    """A client of an openwebrun server (base URL and key default to OPENWEBRUN_URL and OPENWEBRUN_API_KEY)."""
+    """A client of an openwebrun server (base URL and key default to OPENWEBRUN_URL and OPENWEBRUN_API_KEY).
+    `use_socket=False`: `events()` polls a task instead of listening on the session's socket."""
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy | None = None, http_client: httpx.Client | None = None):
+                 retry: RetryPolicy | None = None, http_client: httpx.Client | None = None, use_socket: bool = True):
         self.base_url, self.api_key = settings_from_env(base_url, api_key)
         self.retry = retry or RetryPolicy()
+        self.use_socket = use_socket and socket_supported()  # for events(); waiting always polls
         self._http = http_client or httpx.Client(timeout=timeout)
         self._own_http = http_client is None
         self.sessions = Sessions(self)
         self.tasks = Tasks(self)
         self.files = Files(self)
+        self.environments = Environments(self)
+        self.profiles = Environments(self, "profiles")  # the same objects under WebRun's older name
+        self.policies = Policies(self)
 
     def send(self, call: Call) -> Any:
         """Send one request, retrying 429/503 (honouring Retry-After) and failed connections."""
@@ -59,6 +69,30 @@ class Client:
 
     def health(self) -> dict[str, Any]:
         return self.send(calls.health())
+
+    def socket(self, session_id: str) -> SyncSessionSocket:
+        """The session's socket, as `with client.socket(sid) as socket:` (SocketUnavailable if refused)."""
+        return SyncSessionSocket(self.base_url, session_id, self.api_key)
+
+    def events(self, session_id: str, task_id: str | None = None, *, timeout: float | None = None) -> Iterator[Event]:
+        """The session's events until it ends (socket), or, without a socket, one task's events until it
+        finishes (polling; needs `task_id`). TimeoutError when `timeout` seconds pass without an event.
+        Leaving the loop early closes the socket when the generator is closed (`with closing(...)`)."""
+        if self.use_socket:
+            try:
+                socket = self.socket(session_id).connect()
+            except SocketUnavailable:
+                if task_id is None:
+                    raise
+            else:
+                try:
+                    yield from socket.events(timeout)
+                finally:
+                    socket.close()
+                return
+        if task_id is None:
+            raise SocketUnavailable("events without a socket need a task_id", "SOCKET_UNAVAILABLE")
+        yield from polled_events_sync(self.tasks.get, self.tasks.steps, session_id, task_id, timeout)
 
     def close(self) -> None:
         if self._own_http:
@@ -179,9 +213,10 @@ class Sessions(Resource):
 
 
 class Files(Resource):
-    def upload(self, *sources: FileSource) -> list[UploadedFile]:
-        """Upload paths or (name, bytes[, content type]) tuples; attach the ids with `files=[...]`."""
-        return self._send(calls.upload(sources))
+    def upload(self, *sources: FileSource, environment_id: str | None = None) -> list[UploadedFile]:
+        """Upload paths or (name, bytes[, content type]) tuples; attach the ids with `files=[...]`. With
+        `environment_id` they are kept in that environment (`environments.files`)."""
+        return self._send(calls.upload(sources, environment_id))
 
     def download(self, file_id_or_url: str) -> bytes:
         """A file's bytes, by id or by a task file's signed `download_url`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,6 +36,7 @@ class SessionSocket:
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._sio: Any = None
         self._http: Any = None
+        self._closed = False
 
     async def connect(self) -> SessionSocket:
         if not socket_supported():
@@ -57,24 +59,26 @@ class SessionSocket:
         return self
 
     async def next(self, timeout: float | None = None) -> Event | None:
-        """The next event; None once the socket closed. TimeoutError after `timeout` seconds."""
+        """The next event; None once the socket closed or the session ended (`end_session` is the last
+        event). TimeoutError after `timeout` seconds."""
+        if self._closed:
+            return None
         payload = await asyncio.wait_for(self._queue.get(), timeout)
         if payload is None:
-            self._queue.put_nowait(None)  # stays closed for later calls
+            self._closed = True
             return None
-        return Event.of(payload)
+        event = Event.of(payload)
+        if event.type == "end_session":  # sent as a message and as its own event: yielded once
+            self._closed = True
+        return event
 
-    async def events(self) -> AsyncIterator[Event]:
-        ended = False
-        while not ended:
-            event = await self.next()
-            if event is None:
-                return
-            if event.type == "end_session":  # sent as a message and as its own event: yield it once
-                ended = True
+    async def events(self, timeout: float | None = None) -> AsyncIterator[Event]:
+        """Every event until the session ends; TimeoutError when `timeout` seconds pass without one."""
+        while (event := await self.next(timeout)) is not None:
             yield event
 
     async def close(self) -> None:
+        self._closed = True
         if self._sio is not None:
             with contextlib.suppress(Exception):
                 await self._sio.disconnect()
@@ -90,27 +94,49 @@ class SessionSocket:
         await self.close()
 
 
-async def polled_events(get_task: Any, get_steps: Any, session_id: str, task_id: str) -> AsyncIterator[Event]:
-    """Events made from polls of one task: an `agent` event per new step, then its end."""
+def poll_events(task: Task, steps: list[Step], seen: int, status: str | None) -> tuple[list[Event], bool]:
+    """The events one poll of a task shows, after `seen` steps and the last `status`; True once it finished."""
+    session_id, task_id = task.session_id, task.task_id
+    events = [Event(type="agent", session_id=session_id, task_id=task_id, content=step.thinking,
+                    data={"thinking": step.thinking, "nextGoal": step.next_goal, "step": step.number})
+              for step in steps[seen:]]
+    if task.status == status:
+        return events, False
+    body = task.model_dump(by_alias=True, exclude_none=True)
+    if task.status == "completed":
+        return [*events, Event.of({**body, "type": "task_completed"})], True
+    if task.status == "failed":
+        return [*events, Event.of({**body, "type": "error"})], True
+    if task.status == "guardrail":
+        return [*events, Event.of({**body, "type": "guardrail_trigger"})], False
+    return [*events, Event.of({**body, "type": "response_update", "data": {"state": task.status}})], False
+
+
+async def polled_events(get_task: Any, get_steps: Any, session_id: str, task_id: str,
+                        timeout: float | None = None) -> AsyncIterator[Event]:
+    """Events made from polls of one task: an `agent` event per new step, then its end. TimeoutError when
+    `timeout` seconds pass without an event."""
     seen, status, delays = 0, None, poll_delays()
+    quiet_since = time.monotonic()
     while True:
         task: Task = await get_task(session_id, task_id)
         steps: list[Step] = await get_steps(session_id, task_id)
-        for step in steps[seen:]:
-            yield Event(type="agent", session_id=session_id, task_id=task_id, content=step.thinking,
-                        data={"thinking": step.thinking, "nextGoal": step.next_goal, "step": step.number})
-        seen = max(seen, len(steps))
-        if task.status != status:
-            status = task.status
-            body = task.model_dump(by_alias=True, exclude_none=True)
-            if status == "completed":
-                yield Event.of({**body, "type": "task_completed"})
-                return
-            if status == "failed":
-                yield Event.of({**body, "type": "error"})
-                return
-            if status == "guardrail":
-                yield Event.of({**body, "type": "guardrail_trigger"})
-            else:
-                yield Event.of({**body, "type": "response_update", "data": {"state": status}})
-        await asyncio.sleep(next(delays))
+        events, finished = poll_events(task, steps, seen, status)
+        seen, status = max(seen, len(steps)), task.status
+        for event in events:
+            yield event
+        if finished:
+            return
+        if events:
+            quiet_since = time.monotonic()
+        await asyncio.sleep(quiet_wait(next(delays), quiet_since, timeout))
+
+
+def quiet_wait(delay: float, quiet_since: float, timeout: float | None) -> float:
+    """The sleep before the next poll; TimeoutError once `timeout` passed since the last event."""
+    if timeout is None:
+        return delay
+    left = quiet_since + timeout - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no event in {timeout:g}s")
+    return min(delay, left)

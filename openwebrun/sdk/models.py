@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 TaskStatus = Literal["pending", "queued", "running", "guardrail", "completed", "failed"]
@@ -173,3 +173,89 @@ def session_of(body: dict[str, Any]) -> Session:
     if body.get("taskId"):
         session.task = Task.model_validate(body)
     return session
+
+
+class Environment(Model):
+    """A saved browser state (cookies, storage, files) that sessions start from; a profile is the same object.
+    `status` is `empty` until a session saved into it or an archive was uploaded, then `ready`."""
+    id: str = Field(validation_alias=AliasChoices("id", "_id"))
+    user_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str | None = None
+    blob_size: int = 0
+    blob_uploaded_at: str | None = None
+    last_used_at: str | None = None
+    usage_count: int = 0
+    in_use: bool = False
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class EnvironmentFile(Model):
+    file_id: str
+    original_name: str
+    size: int
+    created_at: str | None = None
+
+
+class DownloadLink(Model):
+    """A signed link to an environment's archive (no key needed until `expires_at`)."""
+    download_url: str
+    expires_at: str | None = None
+
+
+class DomainEntry(Model):
+    pattern: str
+    action: str | None = None
+    id: str | None = None
+
+
+class DomainRules(Model):
+    mode: str = "allow_all"
+    entries: list[DomainEntry] = []
+
+
+class ActionRule(Model):
+    """One rule: `category`, `permission` and what it matches (`url_pattern` for navigation, else
+    `scope`, `match_type` and `match`)."""
+    category: str
+    permission: str
+    id: str | None = None
+    url_pattern: str | None = None
+    scope: str | None = None
+    match_type: str | None = None
+    match: str | None = None
+
+
+class Policy(Model):
+    """An automation policy (docs/policies.md); pass `policy_id=policy.id` when starting a session."""
+    id: str
+    name: str
+    description: str | None = None
+    status: str = "active"
+    llm_role: str | None = None
+    domain_rules: DomainRules = DomainRules()
+    action_rules: list[ActionRule] = []
+    default_action: str = "allow"
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The policy as the API takes it (camelCase, without id and times): edit it and send it back."""
+        return self.model_dump(by_alias=True, exclude_none=True, exclude={"id", "created_at", "updated_at"})
+
+
+class AuditEntry(Model):
+    """One decision of a policy: `decision` is allow, block or guardrail (with the person's `human_response`)."""
+    id: str | None = None
+    at: str | None = None
+    policy_id: str | None = None
+    session_id: str | None = None
+    task_id: str | None = None
+    category: str | None = None
+    action: str | None = None
+    rule_id: str | None = None
+    decision: str | None = None
+    human_response: str | None = None
+    layer: str | None = None

@@ -46,6 +46,7 @@ class Call:
     json: Any = None
     params: dict[str, Any] | None = None
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None
+    data: dict[str, str] | None = None  # form fields beside `files`
     auth: bool = True
     binary: bool = False  # answer the body's bytes instead of its JSON
     parse: Callable[[Any], Any] = field(default=lambda body: body)
@@ -81,6 +82,8 @@ def request_kwargs(call: Call, base_url: str, api_key: str | None) -> dict[str, 
     kwargs: dict[str, Any] = {"headers": headers, "params": call.params}
     if call.files is not None:
         kwargs["files"] = call.files
+        if call.data:
+            kwargs["data"] = call.data
     elif call.json is not None:
         kwargs["json"] = call.json
     return {"method": call.method, "url": url, **kwargs}

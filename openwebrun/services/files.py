@@ -108,6 +108,12 @@ class FileService:
             raise Refused("FILE_NOT_FOUND", "File not found: its content is no longer stored.")
         return file, path
 
+    async def delete(self, account: Account, file_id: str) -> None:
+        """The caller's own upload or download is forgotten; 404 for unknown, someone else's or an
+        environment's file. Tasks already holding it keep their attached copy until their session ends."""
+        if not await self.store.files.delete(file_id, account.id):
+            raise Refused("FILE_NOT_FOUND", "File not found.")
+
     # --- attachments -------------------------------------------------------------------
     async def resolve(self, account: Account, file_ids: list[str]) -> list[StoredFile]:
         """The caller's files for these ids (each once, in order); 400 FILE_NOT_FOUND names the others."""

@@ -27,6 +27,11 @@ class PolicyService:
         await self.store.policies.add(policy)
         return policy
 
+    @staticmethod
+    def check(account: Account, document: dict[str, Any]) -> None:
+        """INVALID_POLICY naming the rule, exactly as create would refuse it; nothing is stored."""
+        _built(document, new_id(), account.id)
+
     async def all_of(self, account: Account) -> list[Policy]:
         return await self.store.policies.all_of(account.id)
 

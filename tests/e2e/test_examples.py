@@ -23,7 +23,10 @@ def example_server(make_server):
     return make_server(OPENWEBRUN_WAIT_WINDOW_S="2")
 
 
-def cases(llm) -> dict[str, tuple[list[dict], str, list[str]]]:
+LOGGED_IN = {"$match": r"Logged in as \w+|Not logged in\."}
+
+
+def cases(llm, site: str = "") -> dict[str, tuple[list[dict], str, list[str]]]:
     """Per example: the LLM script, the start page, lines the output must contain."""
     return {
         "run_task.py": ([done(HEADING)], "form.html", ["result: Order a book", "tokens:"]),
@@ -43,6 +46,17 @@ def cases(llm) -> dict[str, tuple[list[dict], str, list[str]]]:
                       "stored copy: Meeting at noon"]),
         "events.py": ([act({"action": "wait", "seconds": 0}, goal="look further"), done(HEADING)], "form.html",
                       ["thinks: working", "does: wait", "task_completed", "end_session", "result: Order a book"]),
+        "environments.py": ([act({"action": "click", "index": {"$find": "Log in as Ada"}}, goal="log in"),
+                              done(LOGGED_IN), done(LOGGED_IN)], "profile.html",
+                             ["created: empty", "first visit: Logged in as ada", "saved: ready after 1 session(s)",
+                              "second visit: Logged in as ada", "archive: files, profile.json, state.json", "copy: ready",
+                              "deleted: ENVIRONMENT_NOT_FOUND"]),
+        "policies.py": ([act({"action": "navigate", "url": f"{site}/admin/"}, goal="open the admin page"),
+                         done("the admin page is off limits")], "form.html",
+                        ["templates: financial_compliance, healthcare, research_only, strict_lockdown",
+                         "policy: no admin ['no-admin']", "result: the admin page is off limits",
+                         "step 1: navigate was blocked by policy 'no admin' (rule no-admin",
+                         "audit: navigation block by rule no-admin", "now: draft", "deleted"]),
         "errors.py": ([done("there is no such flight", success=False)], "form.html",
                       ["refused: 401 UNAUTHORIZED", "conflict: NO_RUNNING_TASK", "task failed: TASK_NOT_COMPLETED"]),
     }
@@ -60,7 +74,7 @@ def test_every_example_is_tested():
 
 @pytest.mark.parametrize("name", sorted(cases(None)))
 def test_example(name, example_server, llm, site):
-    steps, page, expected = cases(llm)[name]
+    steps, page, expected = cases(llm, site)[name]
     tag = script(llm, steps)
     done_ = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=240,
                            env=example_env(example_server, f"do it {tag}", f"{site}/{page}"), stdin=subprocess.DEVNULL)

@@ -94,20 +94,25 @@ def test_stream_urls_carry_a_view_token_and_nothing_runs_unwatched(api, llm, rsi
         terminate(api, sid)
 
 
-def test_jpeg_frames_follow_the_page_and_stop_with_the_last_viewer(api, llm, rsite):
+@pytest.mark.parametrize("parts", [False, True], ids=["composed", "parts"])
+def test_jpeg_frames_follow_the_page_and_stop_with_the_last_viewer(api, llm, rsite, parts):
     gate = f"jpeg-{time.monotonic_ns()}"
     body = open_session(api, llm, rsite, [held_step(gate)])
     sid = body["sessionId"]
     try:
         llm.gate(gate).wait_arrived()
-        with FrameSocket(body["streaming"]["webViewURL"]) as viewer:
+        with FrameSocket(body["streaming"]["webViewURL"], parts=parts) as viewer:
             assert viewer.message("hello")["state"] == "running"
             first = viewer.frame_where(lambda f: colour_of(f) is not None)
             assert first.size == (1024, 600)
             seen = {colour_of(first)}
             viewer.frame_where(lambda f: colour_of(f) not in (None, *seen))  # the page changed colour: live
+            if parts:  # the page changed, the bar did not: it came once
+                assert viewer.bars == 1
+                assert differs(viewer.bar, draw_bar(BarState((Tab("Colour clock", True),),
+                                                             f"{rsite.url}/live_colour.html", "agent"))) < 2
             assert live_view(api)["screencasts"] == 1
-            with FrameSocket(body["streaming"]["webViewURL"]) as second:
+            with FrameSocket(body["streaming"]["webViewURL"], parts=parts) as second:
                 second.frame_where(lambda f: colour_of(f) is not None)
                 assert live_view(api) == {"screencasts": 1, "viewers": 2, "whepViewers": 0, "encoders": 0}
         wait_until(lambda: live_view(api)["screencasts"] == 0, timeout=15)
@@ -126,7 +131,8 @@ def differs(a: Image.Image, b: Image.Image) -> float:
     return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
 
 
-def test_the_drawn_bar_shows_the_url_the_tabs_and_who_is_in_control(api, llm, rsite):
+@pytest.mark.parametrize("parts", [False, True], ids=["composed", "parts"])
+def test_the_drawn_bar_shows_the_url_the_tabs_and_who_is_in_control(api, llm, rsite, parts):
     first, second = f"bar1-{time.monotonic_ns()}", f"bar2-{time.monotonic_ns()}"
     body = open_session(api, llm, rsite, [
         {"gate": first, **act({"action": "click", "index": {"$find": "Open another tab"}}, goal="open a tab")},
@@ -141,7 +147,7 @@ def test_the_drawn_bar_shows_the_url_the_tabs_and_who_is_in_control(api, llm, rs
     assert differs(one_tab, two_tabs) > 3 and differs(two_tabs, taken) > 3  # the expectations tell them apart
     try:
         llm.gate(first).wait_arrived()
-        with FrameSocket(body["streaming"]["webViewURL"]) as viewer:
+        with FrameSocket(body["streaming"]["webViewURL"], parts=parts) as viewer:
             viewer.frame_where(lambda f: differs(bar_of(f), one_tab) < 2)
             llm.gate(first).release()
             llm.gate(second).wait_arrived()

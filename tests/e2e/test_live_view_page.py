@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium
+from openwebrun.browser.stream_bar import CONTROL_COLOURS
 from tests.e2e.conftest import act, done, poll_until_finished, script, terminate
 from tests.support import netns
 from tests.support.live_view import PAGE_POINT, colour_name
@@ -99,6 +100,9 @@ def test_the_page_plays_jpeg_frames_and_takeover_reaches_the_page(api, llm, rsit
         viewer.goto(body["streaming"]["webViewURL"] + "?transport=jpeg")
         assert len(colours_seen(viewer)) >= 2
         assert viewer.evaluate("window.liveView.transport") == "jpeg"
+        # the bar comes as a part of its own: drawn above the page, saying the agent is in control
+        strip = viewer.evaluate(PIXEL, [600, 17])
+        assert all(abs(a - b) <= 30 for a, b in zip(strip, CONTROL_COLOURS["agent"], strict=True)), strip
 
         viewer.get_by_role("button", name="Take over").click()
         viewer.wait_for_function("window.liveView.state === 'taken_over'")

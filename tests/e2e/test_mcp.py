@@ -97,6 +97,53 @@ async def test_a_session_steered_with_the_tools_and_a_question_answered(server, 
         assert gone.isError and "Session not found" in gone.content[0].text
 
 
+async def test_reach_out_mode_is_checked_fixed_at_creation_and_questions_come_back_here(server, llm, site):
+    asking = script(llm, [act({"action": "ask_human", "question": "Which size?", "reason": "choice"}), done("size M")])
+    never = script(llm, [done("ran")])
+    async with over_http(f"{server.base_url}/mcp/{API_KEY}") as session:
+        tools = {t.name: t.inputSchema["properties"] for t in (await session.list_tools()).tools}
+        assert "reach_out_mode" in tools["browser_task"] and "reach_out_mode" in tools["create_session"]
+        assert "reach_out_mode" not in tools["send_task_to_session"]  # fixed when the session is created
+        for tool in ("browser_task", "create_session"):
+            bad = await session.call_tool(tool, {"prompt": f"refused {never}", "reach_out_mode": "loud"})
+            assert bad.isError and bad.content[0].text.endswith(
+                "reach_out_mode must be one of: off, guardrail_only, full (VALIDATION_ERROR)"), bad.content
+        assert not llm.requests_for(never.split(":", 1)[1])  # refused before any task started
+
+        created = await call(session, "create_session")
+        assert created["reachOutMode"] == "guardrail_only"  # the default
+        await call(session, "control_session", sessionId=created["sessionId"], action="terminate")
+
+        # "full" would also send questions and results to a chat user: openwebrun has none, they come here
+        asked = await call(session, "browser_task", prompt=f"pick {asking}", startingUrl=f"{site}/form.html",
+                           reach_out_mode="full")
+        assert asked["reachOutMode"] == "full" and asked["status"] == "guardrail", asked
+        assert asked["data"]["value"] == "Which size?"
+        answered = await call(session, "answer_guardrail", sessionId=asked["sessionId"], text="M")
+        assert answered["result"] == "size M", answered
+
+
+async def test_a_policy_holds_the_tools_sessions(server, llm, site):
+    with server.client() as api:
+        policy = api.post("/policies", json={"name": "mcp", "llmRole": "Only read, never buy.", "actionRules": [
+            {"id": "no-list", "category": "navigation", "permission": "block", "urlPattern": "*/list.html*"}]})
+        draft = api.post("/policies", json={"name": "draft", "status": "draft"})
+    assert policy.status_code == draft.status_code == 200, (policy.text, draft.text)
+    tag = script(llm, [act({"action": "navigate", "url": f"{site}/list.html"}, goal="open the list"), done("stayed")])
+    async with over_http(f"{server.base_url}/mcp/{API_KEY}") as session:
+        ran = await call(session, "browser_task", prompt=f"browse {tag}", startingUrl=f"{site}/form.html",
+                         policyId=policy.json()["policy"]["id"])
+        assert ran["result"] == "stayed", ran
+        for bad, code in ((draft.json()["policy"]["id"], "POLICY_NOT_ACTIVE"), ("p" * 32, "POLICY_NOT_FOUND")):
+            for tool in ("browser_task", "create_session"):
+                refused = await session.call_tool(tool, {"prompt": "never runs", "policyId": bad})
+                assert refused.isError and refused.content[0].text.endswith(f"({code})"), refused.content
+    with server.client() as api:
+        steps = api.get(f"/task/{ran['sessionId']}/{ran['taskId']}/steps").json()["steps"]
+    assert "navigate was blocked by policy 'mcp' (rule no-list" in (steps[0]["error"] or ""), steps[0]
+    assert "Only read, never buy." in json.dumps(llm.requests_for(tag.split(":", 1)[1])[0])
+
+
 async def test_a_wrong_key_is_refused_and_sse_still_works(server, llm):
     wrong = httpx.post(f"{server.base_url}/mcp/wrong-key", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                        headers={"Accept": "application/json, text/event-stream"})

@@ -15,7 +15,7 @@ from tests.support.servers import API_KEY
 
 @pytest.fixture(scope="module")
 def server(make_server):
-    return make_server(OPENWEBRUN_OPENAI_KEEPALIVE_S="0.2")
+    return make_server(OPENWEBRUN_OPENAI_KEEPALIVE_S="0.2", OPENWEBRUN_MAX_SESSIONS=str(SLOTS))
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,16 @@ def client(server) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=API_KEY, max_retries=0, timeout=120)
 
 
+SLOTS = 10
+
+
 def free_slots(server) -> int:
     return httpx.get(f"{server.base_url}/start/health").json()["instanceCount"]
+
+
+def wait_all_sessions_ended(server) -> None:
+    """Until every session of the module's server has ended (earlier tests may still be closing theirs)."""
+    wait_until(lambda: free_slots(server) == SLOTS, timeout=60)
 
 
 def test_models_are_listed_and_an_unknown_model_is_not_found(client):
@@ -38,10 +46,10 @@ def test_models_are_listed_and_an_unknown_model_is_not_found(client):
 
 
 def test_a_completion_runs_a_task_in_a_session_that_ends(client, llm, server, site):
-    before = free_slots(server)
+    wait_all_sessions_ended(server)
     tag = script(llm, [act({"action": "navigate", "url": f"{site}/index.html"}), done("The answer is 42.")])
     completion = client.chat.completions.create(
-        model="webrun-browser-1", temperature=0.3, top_p=0.9,
+        model="webrun-browser-1", temperature=0.3, top_p=0.9, extra_body={"reach_out_mode": "off"},
         messages=[{"role": "system", "content": "Answer in one sentence."},
                   {"role": "user", "content": "What is six times seven?"},
                   {"role": "assistant", "content": "Let me look that up."},
@@ -56,7 +64,7 @@ def test_a_completion_runs_a_task_in_a_session_that_ends(client, llm, server, si
     assert vendor == completion.model_extra["enigma"] and set(vendor) == {"sessionId", "taskId", "cost"}
     polled = httpx.get(f"{server.base_url}/task/{vendor['sessionId']}/{vendor['taskId']}").json()
     assert polled["status"] == "completed"
-    wait_until(lambda: free_slots(server) == before, timeout=15)  # the session ended with its task
+    wait_all_sessions_ended(server)  # the session ended with its task
     # The earlier turns reached the agent as context, the system message first; the last turn is the task.
     asked = json.dumps(llm.requests_for(tag.split(":", 1)[1])[0])
     assert asked.index("Answer in one sentence.") < asked.index("What is six times seven?") < asked.index(
@@ -115,25 +123,25 @@ def test_max_tokens_caps_the_agents_output(client, llm):
 
 def test_a_guardrail_ends_the_request(client, llm, server):
     ask = act({"action": "ask_human", "question": "Which card should I use?", "reason": "choice"})
-    before = free_slots(server)
+    wait_all_sessions_ended(server)
     with pytest.raises(openai.UnprocessableEntityError) as caught:
         client.chat.completions.create(model="webrun-browser-1",
                                        messages=[{"role": "user", "content": f"buy {script(llm, [ask])}"}])
     assert caught.value.code == "guardrail_triggered" and caught.value.body["type"] == "guardrail_error"
     assert caught.value.body["message"] == "Guardrail triggered: Which card should I use?"
-    wait_until(lambda: free_slots(server) == before, timeout=15)
+    wait_all_sessions_ended(server)
     with pytest.raises(openai.APIError) as streamed:
         list(client.chat.completions.create(model="webrun-browser-1", stream=True,
                                             messages=[{"role": "user", "content": f"buy {script(llm, [ask])}"}]))
     assert "Guardrail triggered" in str(streamed.value)
-    wait_until(lambda: free_slots(server) == before, timeout=15)
+    wait_all_sessions_ended(server)
 
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_client_that_goes_away_ends_its_task_and_session(server, llm, stream):
     held = f"gone-{time.monotonic_ns()}-{stream}"
     tag = script(llm, [{"gate": held, **done("too late")}])
-    before = free_slots(server)
+    wait_all_sessions_ended(server)
     body = json.dumps({"model": "webrun-browser-1", "stream": stream,
                        "messages": [{"role": "user", "content": f"wait {tag}"}]}).encode()
     head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {API_KEY}\r\n"
@@ -141,9 +149,9 @@ def test_a_client_that_goes_away_ends_its_task_and_session(server, llm, stream):
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
         conn.sendall(head + body)
         llm.gate(held).wait_arrived()
-        assert free_slots(server) == before - 1
+        assert free_slots(server) == SLOTS - 1
     # The client closed its connection while the agent still works: the session ends.
-    wait_until(lambda: free_slots(server) == before, timeout=20)
+    wait_all_sessions_ended(server)
     llm.gate(held).release()
 
 
@@ -155,6 +163,11 @@ def test_errors_are_in_openais_shape(server, client):
     with pytest.raises(openai.BadRequestError) as empty:
         client.chat.completions.create(model="webrun-browser-1", messages=[])
     assert empty.value.body["param"] == "messages"
+    with pytest.raises(openai.BadRequestError) as loud:
+        client.chat.completions.create(model="webrun-browser-1", messages=[{"role": "user", "content": "hi"}],
+                                       extra_body={"reach_out_mode": "loud"})
+    assert loud.value.body["param"] == "reach_out_mode", loud.value.body
+    assert "reach_out_mode must be one of: off, guardrail_only, full" in loud.value.body["message"]
     with pytest.raises(openai.BadRequestError) as image:
         client.chat.completions.create(model="webrun-browser-1", messages=[{"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}])

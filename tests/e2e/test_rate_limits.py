@@ -2,7 +2,10 @@
 across two servers sharing the machine's Redis."""
 from __future__ import annotations
 
+import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -55,3 +58,32 @@ def test_servers_sharing_redis_share_the_limit(make_server, tmp_path):
     assert counts == [401] * 10
     assert call(second.base_url, key).status_code == 429
     assert call(first.base_url, key).status_code == 429
+
+
+@contextmanager
+def dead_redis(kind: str) -> Iterator[str]:
+    """A Redis URL nobody answers on: a closed loopback port (refused at once), or a port that accepts
+    connections and never answers (only a timeout ends a call)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        if kind == "silent":
+            sock.listen(16)
+            yield f"redis://127.0.0.1:{port}/0"
+            return
+    yield f"redis://127.0.0.1:{port}/0"
+
+
+@pytest.mark.parametrize("kind", ["closed", "silent"])
+def test_a_dead_redis_neither_hangs_nor_refuses_and_limits_still_hold(make_server, kind):
+    with dead_redis(kind) as url:
+        server = make_server(OPENWEBRUN_RATE_LIMIT="3/minute", OPENWEBRUN_REDIS_URL=url, OPENWEBRUN_REDIS_TIMEOUT_S="0.5")
+        answers = [call(server.base_url) for _ in range(3)]  # call() gives up after 30 s: a hang fails the test
+        assert [a.status_code for a in answers] == [401] * 3, [a.text for a in answers]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0"]
+        refused = call(server.base_url)  # counted in the server's memory while Redis is away
+        assert refused.status_code == 429 and refused.json()["code"] == "RATE_LIMIT_EXCEEDED"
+        assert "retry-after" in refused.headers
+        warnings = [line for line in server.log().splitlines() if "rate limit storage unreachable" in line]
+        assert len(warnings) == 1, server.log()[-3000:]  # once, not on every request
+        assert ("TimeoutError" if kind == "silent" else "ConnectionError") in warnings[0]

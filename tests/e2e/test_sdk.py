@@ -91,6 +91,10 @@ def test_refusals_raise_with_codes(client, sdk_server):
     with pytest.raises(BadRequestError) as no_file:
         client.run_task("x", files=["f" * 32])
     assert no_file.value.code == "FILE_NOT_FOUND"
+    with pytest.raises(BadRequestError) as loud:
+        client.sessions.start(reach_out_mode="loud")
+    assert loud.value.code == "VALIDATION_ERROR"
+    assert "reachOutMode must be one of: off, guardrail_only, full" in loud.value.message
     with Client(sdk_server.base_url, "owr_nobody") as stranger, pytest.raises(AuthenticationError) as who:
         stranger.files.upload(("a.txt", b"a"))
     assert who.value.code == "UNAUTHORIZED" and who.value.status == 401

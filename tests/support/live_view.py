@@ -30,22 +30,44 @@ def socket_url(view_url: str) -> str:
 
 
 class FrameSocket:
-    """The live view page's WebSocket, asking for JPEG frames."""
+    """The live view page's WebSocket, asking for JPEG frames: composed by the server, or in parts
+    (bar and page, as the player page asks) put together here as the player does."""
 
-    def __init__(self, view_url: str, frames: bool = True):
+    def __init__(self, view_url: str, frames: bool = True, parts: bool = False):
         self._connection = connect(socket_url(view_url), open_timeout=10, max_size=None)
         self.ws: ClientConnection = self._connection.__enter__()
         self.messages: list[dict[str, Any]] = []
+        self.parts = parts
+        self.bar: Image.Image | None = None
+        self.page: Image.Image | None = None
+        self.bars = 0  # bar parts received
         if frames:
-            self.ws.send(json.dumps({"type": "frames"}))
+            self.ws.send(json.dumps({"type": "frames", "parts": True} if parts else {"type": "frames"}))
 
     def next_frame(self, timeout: float = 15) -> Image.Image:
+        """The next frame; in parts, the picture once the next page part came (one follows each bar)."""
         deadline = time.monotonic() + timeout
         while True:
             data = self.ws.recv(timeout=max(0.01, deadline - time.monotonic()))
-            if isinstance(data, bytes):
+            if isinstance(data, str):
+                self.messages.append(json.loads(data))
+            elif not self.parts:
                 return Image.open(io.BytesIO(data)).convert("RGB")
-            self.messages.append(json.loads(data))
+            elif (frame := self._part(data)) is not None:
+                return frame
+
+    def _part(self, data: bytes) -> Image.Image | None:
+        image = Image.open(io.BytesIO(data[1:])).convert("RGB")
+        if data[0] == 0:
+            assert image.size == (1024, 155), image.size
+            self.bar, self.bars = image, self.bars + 1
+            return None
+        assert data[0] == 1 and self.bar is not None, "the bar comes before the first page"
+        self.page = image
+        frame = Image.new("RGB", (1024, 600))
+        frame.paste(self.bar, (0, 0))
+        frame.paste(self.page.resize((1024, 445)), (0, 155))
+        return frame
 
     def frame_where(self, holds: Callable[[Image.Image], bool], timeout: float = 20) -> Image.Image:
         """The first frame for which `holds` is true (frames come as the page paints)."""

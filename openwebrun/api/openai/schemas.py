@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from openwebrun.domain.reach_out import REACH_OUT_MODES, ReachOutMode, reach_out_refusal
+
 MODELS = ("webrun-browser-1", "enigma-browser-1")  # aliases of the configured agent
 ACCEPTED_MODELS = (*MODELS, "webrun-browser-pro", "webrun-browser-fast")
 CREATED = 1704067200
@@ -66,6 +68,14 @@ class ChatRequest(Loose):
     temperature: float | None = None  # accepted and ignored: the agent decides its own sampling
     top_p: float | None = None  # accepted and ignored
     response_format: ResponseFormat | None = None
+    reach_out_mode: ReachOutMode | None = None  # checked; no chat channels here (domain/reach_out.py)
+
+    @field_validator("reach_out_mode", mode="before")
+    @classmethod
+    def _reach_out_mode(cls, value: Any) -> Any:
+        if value is not None and value not in REACH_OUT_MODES:
+            raise ValueError(reach_out_refusal("reach_out_mode"))
+        return value
 
     @property
     def output_cap(self) -> int | None:

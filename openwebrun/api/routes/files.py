@@ -16,7 +16,7 @@ from openwebrun.api.deps import Services, allowed, bearer, services
 from openwebrun.api.errors import ApiError
 from openwebrun.api.presenters import uploaded_body
 from openwebrun.api.rate_limits import limited_creator
-from openwebrun.api.responses import BINARY, ID_DOC, Uploaded, answers
+from openwebrun.api.responses import BINARY, ID_DOC, FileDeleted, Uploaded, answers
 from openwebrun.domain.errors import Refused
 from openwebrun.domain.models import Account
 from openwebrun.services.files import Upload, too_large
@@ -152,3 +152,15 @@ async def download(request: Request, file_id: FileId,
     return FileResponse(path, media_type=file.content_type,
                         headers={"Content-Disposition": content_disposition(file.original_name),
                                  "X-Content-Type-Options": "nosniff"})
+
+
+@router.delete("/{file_id}", responses=answers(FileDeleted, 401, 403, 404))
+async def delete(request: Request, file_id: FileId, _declared: HTTPAuthorizationCredentials | None = Depends(bearer),
+                 svc: Services = Depends(services)):
+    """Forget one of the caller's files (an upload or a task's download); its links stop working."""
+    if file_id == "upload":  # the upload URL with a method it does not have, whoever asks
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
+    who = await svc.auth.authenticate(request.headers.get("authorization"))
+    allowed(who, "task:create")
+    await svc.files.delete(who, file_id)
+    return {"success": True, "fileId": file_id}

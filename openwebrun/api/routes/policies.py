@@ -12,6 +12,7 @@ from openwebrun.api.presenters import audit_body, policy_body
 from openwebrun.api.responses import (
     AuditTrail,
     PolicyAnswer,
+    PolicyChecked,
     PolicyDeleted,
     PolicyList,
     PolicyTemplates,
@@ -37,6 +38,13 @@ async def list_policies(who: Account = Depends(account), svc: Services = Depends
 async def create_policy(body: PolicyIn, who: Account = Depends(account), svc: Services = Depends(services)):
     policy = await svc.policies.create(who, body.document())
     return {"success": True, "policy": policy_body(policy)}
+
+
+@router.post("/check", responses=answers(PolicyChecked, 401, 403))
+async def check_policy(body: PolicyIn, who: Account = Depends(account), svc: Services = Depends(services)):
+    """Validate a policy document as POST /policies would, without saving it (editors check as you type)."""
+    svc.policies.check(who, body.document())
+    return {"success": True, "valid": True}
 
 
 @router.get("/templates", responses=answers(PolicyTemplates, 401, 403))

@@ -19,11 +19,11 @@
 
   // --- the socket: events in, interaction out, and the JPEG frames when asked -------------------
   const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "/ws");
-  socket.binaryType = "blob";
+  socket.binaryType = "arraybuffer";
   let nextId = 1;
   const pending = new Map();
   socket.onmessage = (event) => {
-    if (typeof event.data !== "string") { drawJpeg(event.data); return; }
+    if (typeof event.data !== "string") { onPart(event.data); return; }
     const message = JSON.parse(event.data);
     if (message.type === "ack") {
       view.acks += 1;
@@ -141,7 +141,11 @@
   }
 
   // --- JPEG frames over the socket --------------------------------------------------------------
-  let drawing = false, waiting = null;
+  // Asked for in parts: each binary message is one byte saying which part (0: the bar, drawn at the
+  // top; 1: the page, drawn below it) and that part's JPEG. The bar comes when it changes.
+  const BAR_PART = 0;
+  let drawing = false;
+  const waiting = new Map();  // part -> its newest JPEG not drawn yet (older ones are skipped)
 
   async function startJpeg(reason) {
     if (view.transport === "jpeg" || view.ended) return;
@@ -150,23 +154,34 @@
     stage.classList.add("jpeg");
     if (reason) notice(reason);
     await opened;
-    socket.send(JSON.stringify({type: "frames"}));
+    socket.send(JSON.stringify({type: "frames", parts: true}));
   }
 
-  async function drawJpeg(blob) {
-    if (drawing) { waiting = blob; return; }  // keep only the newest while one is being drawn
+  function onPart(buffer) {
+    const part = new Uint8Array(buffer, 0, 1)[0];
+    waiting.set(part, new Blob([new Uint8Array(buffer, 1)], {type: "image/jpeg"}));
+    if (!drawing) drawParts();
+  }
+
+  async function drawParts() {
     drawing = true;
-    try {
-      const bitmap = await createImageBitmap(blob);
-      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close();
-      view.frames += 1;
-    } catch (error) {
-      view.errors.push(String(error));
-    } finally {
-      drawing = false;
-      if (waiting) { const next = waiting; waiting = null; drawJpeg(next); }
+    while (waiting.size) {
+      const [part, blob] = waiting.entries().next().value;
+      waiting.delete(part);
+      try {
+        const bitmap = await createImageBitmap(blob);
+        if (part === BAR_PART) {
+          ctx.drawImage(bitmap, 0, 0, canvas.width, config.bar);
+        } else {
+          ctx.drawImage(bitmap, 0, config.bar, canvas.width, canvas.height - config.bar);
+          view.frames += 1;
+        }
+        bitmap.close();
+      } catch (error) {
+        view.errors.push(String(error));
+      }
     }
+    drawing = false;
   }
 
   // --- takeover: the picture's pixels are stream pixels ----------------------------------------

@@ -111,6 +111,13 @@ class TaskRepository(Repository):
                                    .order_by(TaskRow.created_at, TaskRow.id))
             return [task_from_row(r) for r in rows]
 
+    async def recent(self, account_id: str, limit: int = 50) -> list[Task]:
+        """The account's latest tasks, newest first."""
+        async with self._transaction() as s:
+            rows = await s.scalars(select(TaskRow).where(TaskRow.account_id == account_id)
+                                   .order_by(TaskRow.created_at.desc(), TaskRow.id).limit(limit))
+            return [task_from_row(r) for r in rows]
+
     async def save(self, task: Task) -> None:
         """Write status, usage, result, error, guardrail and completed_at. The spec never changes."""
         async with self._transaction() as s:
