@@ -50,6 +50,8 @@ def test_accounts_are_created_listed_credited_and_deactivated(api, account):
     ("/admin/accounts", {"name": "   "}, "name: String should match pattern"),
     ("/admin/accounts", {"name": "x", "balance": -1}, "balance: Input should be greater than or equal to 0"),
     ("/admin/accounts", {"name": "x", "balance": 1, "unlimited": True}, "either balance or unlimited"),
+    ("/admin/accounts", {"name": "x", "balance": False}, "balance: Input should be a valid number"),
+    ("/admin/accounts", {"name": "x", "sessionLimit": 0}, "sessionLimit: Input should be greater than or equal to 1"),
     ("/admin/accounts", {"name": "x", "owner": "y"}, "owner: Extra inputs are not permitted"),
     (f"/admin/accounts/{MISSING}/credit", {"usd": "lots"}, "usd: Input should be a valid number"),
     ("/admin/keys", {"accountId": MISSING, "scopes": ["root"]}, "scopes.0: Input should be"),

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 from openwebrun.api.deps import Services, administrator, services
 from openwebrun.api.errors import ApiError
@@ -33,9 +33,9 @@ class AdminIn(BaseModel):
 
 class AccountIn(AdminIn):
     name: Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=NON_BLANK_PATTERN)]
-    balance: Annotated[float, Field(ge=0, le=MAX_USD, description="starting balance in USD (default 0)")] | None = None
+    balance: Annotated[StrictFloat, Field(ge=0, le=MAX_USD, description="starting balance in USD (default 0)")] | None = None
     unlimited: StrictBool = Field(False, description="no balance: never charged (not with `balance`)")
-    sessionLimit: Annotated[int, Field(ge=1, le=10_000, description="live sessions at once; "
+    sessionLimit: Annotated[StrictInt, Field(ge=1, le=10_000, description="live sessions at once; "
                                        "null: only the server's limit")] | None = None
 
     @model_validator(mode="after")
@@ -46,7 +46,7 @@ class AccountIn(AdminIn):
 
 
 class CreditIn(AdminIn):
-    usd: Annotated[float, Field(ge=-MAX_USD, le=MAX_USD, description="USD to add (negative: take away)")]
+    usd: Annotated[StrictFloat, Field(ge=-MAX_USD, le=MAX_USD, description="USD to add (negative: take away)")]
 
 
 class KeyIn(AdminIn):
