@@ -18,9 +18,9 @@ from openwebrun.api.openapi import install_openapi
 from openwebrun.api.presenters import task_body
 from openwebrun.api.rate_limits import RateLimiter, RateLimitHeaders, storage_for
 from openwebrun.api.reference import install_reference
+from openwebrun.api.routes import admin, live_view, overview, start, task, ui
 from openwebrun.api.routes import environments as environment_routes
 from openwebrun.api.routes import files as files_routes
-from openwebrun.api.routes import live_view, overview, start, task, ui
 from openwebrun.api.routes import policies as policy_routes
 from openwebrun.api.socket import SocketBridge, socket_manager
 from openwebrun.api.view_socket import router as view_socket_router
@@ -149,6 +149,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     app.include_router(policy_routes.router)
     app.include_router(live_view.router)
     app.include_router(overview.router)
+    app.include_router(admin.router)
     app.include_router(ui.router)
     app.mount("/ui/static", ui.assets())  # the dashboard's scripts and styles (docs/dashboard.md)
     app.include_router(view_socket_router)

@@ -72,3 +72,9 @@ async def reader(who: Account = Depends(account)) -> Account:
     """The caller, whose key may read (scope read)."""
     allowed(who, "read")
     return who
+
+
+async def administrator(who: Account = Depends(account)) -> Account:
+    """The caller, whose key may manage accounts and keys (scope admin)."""
+    allowed(who, "admin")
+    return who

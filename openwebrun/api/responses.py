@@ -391,12 +391,14 @@ ERROR_STATUSES = {
     400: "invalid request: body, parameters or URL (VALIDATION_ERROR, FILE_NOT_FOUND, URL_NOT_ALLOWED, PROXY_ERROR, "
          "INVALID_POLICY, POLICY_NOT_ACTIVE)",
     401: "missing or unknown API key (UNAUTHORIZED), or an unknown session (SESSION_NOT_FOUND)",
-    403: "the key's account is deactivated (ACCOUNT_DEACTIVATED); a download link was altered (BAD_SIGNATURE) "
+    403: "the key's account is deactivated (ACCOUNT_DEACTIVATED) or the key lacks the route's scope "
+         "(MISSING_PERMISSION); a download link was altered (BAD_SIGNATURE) "
          "or has expired (LINK_EXPIRED)",
     404: "not found",
     409: "the session's state does not allow it (TASK_QUEUE_FULL, NO_RUNNING_TASK, TAKE_OVER_FIRST, NO_OPEN_QUESTION); "
          "an environment is in use by a live session (ENVIRONMENT_IN_USE) or being uploaded (ENVIRONMENT_BUSY); "
-         "an account's policy limit (POLICY_LIMIT)",
+         "an account's policy limit (POLICY_LIMIT); an unlimited account has no balance to credit "
+         "(ACCOUNT_UNLIMITED); an admin cannot deactivate its own account or revoke its own key (OWN_ACCOUNT, OWN_KEY)",
     402: "the account's balance cannot cover a new task (INSUFFICIENT_BALANCE, with details.balance)",
     413: "the request body is too large (REQUEST_TOO_LARGE, FILE_TOO_LARGE)",
     414: "the URL is too long (URI_TOO_LONG)",

@@ -47,6 +47,7 @@ class Account:
     balance: float | None = None  # USD; None: unlimited (the bootstrap admin account)
     session_limit: int | None = None  # live sessions at once; None: only the server's limit
     scopes: frozenset[str] = field(default=frozenset({"admin"}), compare=False)  # of the key the request came with
+    key_id: str | None = field(default=None, compare=False)  # the key the request came with
 
 
 SCOPES = ("admin", "task:create", "read")  # admin may do everything

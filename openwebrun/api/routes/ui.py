@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from openwebrun.api.errors import ApiError
 
 UI_DIR = Path(__file__).resolve().parent.parent / "static" / "ui"
-PAGES = ("sessions", "session", "task", "files", "environments", "policies", "usage", "signin")
+PAGES = ("sessions", "session", "task", "files", "environments", "policies", "usage", "admin", "signin")
 # Pages are small and change with the package: revalidate every time; assets may be cached a while.
 PAGE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 

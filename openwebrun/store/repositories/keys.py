@@ -79,6 +79,7 @@ class ApiKeyRepository(Repository):
             key = key_from_row(key_row)
             account = account_from_row(account_row)
             account.scopes = frozenset(key.scopes)
+            account.key_id = key.id
             return key, account
 
     async def list(self, account_id: str | None = None) -> list[ApiKey]:

@@ -75,9 +75,13 @@ const ui = {
   /** Put `message` in the alert region (role=alert reads it out); empty clears it. */
   say(region, message) { region.textContent = message || ""; },
 
-  /** Header with the navigation; the page's own heading follows in <main>. */
+  /** Whether the signed-in key may manage accounts and keys (scope admin). */
+  isAdmin: (account) => Boolean(account && account.scopes && account.scopes.includes("admin")),
+
+  /** Header with the navigation (accounts and keys only for admin keys); the page's heading follows in <main>. */
   header(current, account) {
-    const links = NAV.map(([page, label]) => ui.el("li", {}, ui.el("a", {href: page,
+    const pages = ui.isAdmin(account) ? [...NAV, ["admin", "Accounts and keys"]] : NAV;
+    const links = pages.map(([page, label]) => ui.el("li", {}, ui.el("a", {href: page,
       "aria-current": page === current ? "page" : null}, label)));
     const who = ui.el("div", {class: "who"}, account ? `${account.name} · balance ${ui.money(account.balance)}` : "",
       ui.el("button", {type: "button", onclick: () => ui.signOut()}, "Sign out"));
