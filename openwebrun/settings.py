@@ -110,6 +110,7 @@ class Settings(BaseSettings):
 
     # Cluster mode (docs/scale-out.md): all three set, sessions live on `openwebrun worker` machines
     ray_address: str | None = None  # the Ray cluster to join (ray://head:10001 or head:6379)
+    ray_node_ip: str | None = None  # this machine's Ray node address, where it has several (else Ray picks)
     cluster_name: str = Field("openwebrun", pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")  # Ray namespace, Redis key prefix
     worker_slots: int | None = Field(None, ge=1)  # sessions one worker holds; default from its memory
     worker_watch_interval_s: float = Field(2.0, gt=0)  # how often API processes look for lost workers

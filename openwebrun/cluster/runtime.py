@@ -63,7 +63,8 @@ class ClusterRuntime:
     async def start(self) -> None:
         if not ray.is_initialized():
             await asyncio.to_thread(ray.init, address=self.settings.ray_address, namespace=self.cluster,
-                                    log_to_driver=False, logging_level=logging.WARNING)
+                                    log_to_driver=False, logging_level=logging.WARNING,
+                                    _node_ip_address=self.settings.ray_node_ip)
         self.lost.start()
         self._forgetting = asyncio.create_task(self._forget_closed(), name="forget-closed-sessions")
 

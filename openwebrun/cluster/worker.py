@@ -85,10 +85,12 @@ def run_worker(settings: Settings, slots: int | None = None, node_ip: str | None
             slots = offered
         else:
             gcs = gcs_address(settings.ray_address or "")
+            node_ip = node_ip or settings.ray_node_ip
             slots = slots or settings.worker_slots or slots_from_memory()
             worker_id = uuid.uuid4().hex[:16]
             node = start_node(settings, slots, worker_id, node_ip, num_cpus, temp_dir, ray_args or [])
-            ray.init(address=gcs, namespace=settings.cluster_name, log_to_driver=True, logging_level=logging.WARNING)
+            ray.init(address=gcs, namespace=settings.cluster_name, log_to_driver=True, logging_level=logging.WARNING,
+                     _node_ip_address=node_ip)  # this machine's own node, where one host runs several
             node_id = _wait_for_node(ray, worker_id, node)
         host = _place_host(ray, settings, slots, node_id)
         info: dict[str, Any] = ray.get(host.start.remote(), timeout=HOST_START_TIMEOUT_S)

@@ -1,30 +1,59 @@
-"""Cluster mode on loopback: a Ray head, two `openwebrun worker`s (two browser slots each) and two
-`openwebrun serve` API processes sharing PostgreSQL and Redis. Requests alternate between the API processes as a load balancer
-would send them. One cluster for the module: Ray starts slowly.
+"""Cluster mode across a network: a Ray head, two `openwebrun worker`s (two browser slots each) and two
+`openwebrun serve` API processes sharing PostgreSQL and Redis, each node in a network namespace of its
+own on a bridge (on loopback where namespaces cannot be made: not root). PostgreSQL, Redis and the
+scripted LLM stay on this machine's loopback and are forwarded to the bridge's address; the fixture
+site listens there. Requests alternate between the API processes as a load balancer would send them.
+One cluster for the module: Ray starts slowly.
 """
 from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import act, done, poll_until_finished, script, send_task, terminate, wait_until
+from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate, wait_until
 from tests.e2e.test_control import interact, message, state
-from tests.support.cluster import LocalCluster, kill_tree
+from tests.support import netns
+from tests.support.cluster import PG_PORT, REDIS_PORT, LocalCluster, kill_tree
+from tests.support.forward import forwarded
 from tests.support.live_view import FrameSocket
+from tests.support.recording_site import RecordingSite
 from tests.support.socket_client import SessionSocket
 
 SLOTS = 2
+ROLES = ("head", "worker-1", "worker-2", "api-1", "api-2")
 
 
 @pytest.fixture(scope="module")
-def cluster(llm, tmp_path_factory):
+def network(llm):
+    """A namespace per node on a bridge, with the machine's services forwarded to the bridge (None: loopback)."""
+    if netns.available() is not None:
+        yield None
+        return
+    llm_port = urlsplit(llm.base_url).port
+    assert llm_port is not None
+    with netns.network(ROLES) as net, forwarded(net.host_address, [PG_PORT, REDIS_PORT, llm_port]):
+        yield net
+
+
+@pytest.fixture(scope="module")
+def rsite(network):
+    """The fixture site, on the bridge's address so that the workers' browsers reach it."""
+    site = RecordingSite(SITE, host=network.host_address if network else "127.0.0.1").start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(llm, network, tmp_path_factory):
+    llm_url = llm.base_url.replace("127.0.0.1", network.host_address) if network else llm.base_url
     c = LocalCluster(tmp_path_factory.mktemp("cluster"), {
-        "OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test",
+        "OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "test",
         "OPENWEBRUN_LLM_MAX_RETRIES": "0", "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true",
-        "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_GUARDRAIL_TIMEOUT_S": "60"})
+        "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_GUARDRAIL_TIMEOUT_S": "60"}, network)
     try:
         c.start()
         workers = [c.add_worker(SLOTS), c.add_worker(SLOTS)]

@@ -1,5 +1,10 @@
-"""A cluster on loopback: a Ray head, `openwebrun worker`s and `openwebrun serve` API processes, all
-real processes, sharing a fresh PostgreSQL database and a Redis key prefix of their own."""
+"""A cluster on one machine: a Ray head, `openwebrun worker`s and `openwebrun serve` API processes, all
+real processes, sharing a fresh PostgreSQL database and a Redis key prefix of their own.
+
+On loopback by default; given a `netns.Network`, every node runs in a namespace of its own (roles
+`head`, `worker-N`, `api-N`) and reaches PostgreSQL and Redis at the bridge's address, where the
+caller forwards them (`tests.support.forward`). An API host then runs a Ray node of its own, as a
+machine of its own would."""
 from __future__ import annotations
 
 import asyncio
@@ -17,11 +22,13 @@ from pathlib import Path
 import asyncpg
 import redis
 
+from tests.support.netns import Network
 from tests.support.servers import API_KEY, ServerProcess, alive, descendants, free_port
 
 PG_ADMIN = os.environ.get("OPENWEBRUN_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 PG_HOST = "postgres@127.0.0.1:5432"
 REDIS_URL = os.environ.get("OPENWEBRUN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PG_PORT, REDIS_PORT = 5432, 6379  # what a network's bridge must forward
 START_TIMEOUT_S = 180.0
 
 
@@ -35,6 +42,19 @@ async def _pg(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def stop_tree(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """SIGTERM a process, SIGKILL it if it lingers, and whatever it left behind."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc)
+    for pid in descendants(proc.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
@@ -74,29 +94,25 @@ class Worker:
         raise RuntimeError(f"worker did not come up:\n{self.log()[-6000:]}")
 
     def stop(self, timeout: float = 60) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                kill_tree(self.proc)
-        for pid in descendants(self.proc.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        stop_tree(self.proc, timeout)
 
 
 class LocalCluster:
-    def __init__(self, root: Path, env: dict[str, str]):
+    def __init__(self, root: Path, env: dict[str, str], network: Network | None = None):
         self.root = root
+        self.network = network
         self.name = "t" + uuid.uuid4().hex[:10]
         self.database = f"owr_{self.name}"
         self.ray_port = free_port()
         self.ray_dir = Path(f"/tmp/owr-ray-{self.name}")  # short: Ray's socket paths have a length limit
         self.data_dir = root / "data"
+        services = network.host_address if network else "127.0.0.1"
         self.env = {**os.environ, **env,
-                    "OPENWEBRUN_RAY_ADDRESS": f"127.0.0.1:{self.ray_port}",
-                    "OPENWEBRUN_DATABASE_URL": f"postgresql+asyncpg://{PG_HOST}/{self.database}",
-                    "OPENWEBRUN_REDIS_URL": REDIS_URL, "OPENWEBRUN_CLUSTER_NAME": self.name,
+                    "OPENWEBRUN_RAY_ADDRESS": f"{self.address('head')}:{self.ray_port}",
+                    "OPENWEBRUN_DATABASE_URL":
+                        f"postgresql+asyncpg://{PG_HOST.replace('127.0.0.1', services)}/{self.database}",
+                    "OPENWEBRUN_REDIS_URL": REDIS_URL.replace("127.0.0.1", services),
+                    "OPENWEBRUN_CLUSTER_NAME": self.name,
                     "OPENWEBRUN_DATA_DIR": str(self.data_dir), "OPENWEBRUN_API_KEY": API_KEY,
                     "OPENWEBRUN_WORKER_WATCH_INTERVAL_S": "1", "RAY_USAGE_STATS_ENABLED": "0",
                     # the head notices a dead node within about 10 s (a busy test machine must not look dead)
@@ -105,15 +121,25 @@ class LocalCluster:
         self.head: subprocess.Popen | None = None
         self.workers: list[Worker] = []
         self.apis: list[ServerProcess] = []
+        self.api_nodes: list[subprocess.Popen] = []
+
+    def address(self, role: str) -> str:
+        """The address a node of this role has (its namespace's, or loopback)."""
+        return self.network.hosts[role].address if self.network else "127.0.0.1"
+
+    def inside(self, role: str, argv: list[str]) -> list[str]:
+        """`argv` run on the node of this role."""
+        return self.network.hosts[role].run(*argv) if self.network else argv
 
     def start(self) -> LocalCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(_pg(f'CREATE DATABASE "{self.database}"'))
         log = open(self.root / "head.log", "ab")
-        self.head = subprocess.Popen(
-            [ray_bin(), "start", "--head", "--block", f"--port={self.ray_port}", "--node-ip-address=127.0.0.1",
-             "--num-cpus=1", "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={self.ray_dir}"],
+        self.head = subprocess.Popen(self.inside("head", [
+            ray_bin(), "start", "--head", "--block", f"--port={self.ray_port}",
+            f"--node-ip-address={self.address('head')}", "--num-cpus=1", "--include-dashboard=false",
+            "--disable-usage-stats", f"--temp-dir={self.ray_dir}"]),
             env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_port(self.ray_port)
         return self
@@ -125,16 +151,19 @@ class LocalCluster:
             if self.head.poll() is not None:
                 raise RuntimeError((self.root / "head.log").read_text(errors="replace"))
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
+                if s.connect_ex((self.address("head"), port)) == 0:
                     return
             time.sleep(0.3)
         raise RuntimeError("the Ray head did not come up")
 
     def add_worker(self, slots: int) -> Worker:
-        path = self.root / f"worker{len(self.workers)}.log"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "openwebrun.cli", "worker", f"--slots={slots}", "--node-ip=127.0.0.1",
-             "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{len(self.workers)}", *own_ports()],
+        index = len(self.workers)
+        path = self.root / f"worker{index}.log"
+        role = f"worker-{index + 1}"
+        ports = [] if self.network else own_ports()  # a host of its own has every port to itself
+        proc = subprocess.Popen(self.inside(role, [
+            sys.executable, "-m", "openwebrun.cli", "worker", f"--slots={slots}", f"--node-ip={self.address(role)}",
+            "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{index}", *ports]),
             env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         worker = Worker(proc, path)
@@ -142,9 +171,21 @@ class LocalCluster:
         return worker
 
     def add_api(self) -> ServerProcess:
-        """An API process: a Ray driver on this host's node (the head's), as on a machine with a Ray node."""
-        server = ServerProcess(self.root / f"api{len(self.apis)}", {
-            k: v for k, v in self.env.items() if k.startswith(("OPENWEBRUN_", "OPENAI_", "RAY_"))})
+        """An API process: a Ray driver on its host's Ray node (on loopback, the head's; in a namespace,
+        a node of its own without CPUs or browser slots, as in deploy/compose.yaml)."""
+        index = len(self.apis)
+        role = f"api-{index + 1}"
+        env = {k: v for k, v in self.env.items() if k.startswith(("OPENWEBRUN_", "OPENAI_", "RAY_"))}
+        if self.network:
+            log = open(self.root / f"api{index}-node.log", "ab")
+            self.api_nodes.append(subprocess.Popen(self.inside(role, [
+                ray_bin(), "start", "--block", f"--address={self.address('head')}:{self.ray_port}",
+                f"--node-ip-address={self.address(role)}", "--num-cpus=0", "--disable-usage-stats",
+                f"--temp-dir={self.ray_dir}-a{index}"]),
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
+            env["OPENWEBRUN_RAY_NODE_IP"] = self.address(role)  # this host's node, not another one ps shows
+        server = ServerProcess(self.root / f"api{index}", env, host=self.address(role),
+                               prefix=self.inside(role, []))
         server.env["OPENWEBRUN_DATA_DIR"] = str(self.data_dir)  # files are shared by every process
         self.apis.append(server.start(timeout=START_TIMEOUT_S))
         return server
@@ -167,6 +208,9 @@ class LocalCluster:
         for worker in self.workers:
             with contextlib.suppress(Exception):
                 worker.stop()
+        for node in self.api_nodes:
+            with contextlib.suppress(Exception):
+                stop_tree(node)
         if self.head is not None:
             self.head.send_signal(signal.SIGTERM)
             try:

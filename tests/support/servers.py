@@ -120,8 +120,9 @@ def alive(pid: int) -> bool:
 class ServerProcess:
     """`openwebrun serve` as a user runs it, configured through the environment."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str], host: str = "127.0.0.1"):
+    def __init__(self, data_dir: Path, env: dict[str, str], host: str = "127.0.0.1", prefix: list[str] | None = None):
         self.data_dir = data_dir
+        self.prefix = prefix or []  # e.g. `ip netns exec NAME`: where the server runs
         self.port = free_port()
         self.base_url = f"http://{host}:{self.port}"
         self.log_path = data_dir / "server.log"
@@ -133,7 +134,7 @@ class ServerProcess:
     def start(self, timeout: float = 120) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "openwebrun.cli", "serve"], env=self.env,
+        self.proc = subprocess.Popen([*self.prefix, sys.executable, "-m", "openwebrun.cli", "serve"], env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
