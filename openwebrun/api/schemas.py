@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import partial
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import JsonDict, JsonValue
 
 from openwebrun.domain.models import OutputType, SecretEntry, TaskSpec
-from openwebrun.domain.reach_out import REACH_OUT_MODES, ReachOutMode, reach_out_refusal
+from openwebrun.domain.reach_out import ReachOutMode, checked_reach_out_mode
 from openwebrun.domain.site_rules import domain_problem, normal_host
 from openwebrun.domain.text import NON_BLANK_PATTERN, is_blank, strip_blank
 
@@ -36,6 +37,7 @@ DurationMs = Annotated[int, Field(ge=1000, le=300_000), BeforeValidator(_whole),
 TokenLimit = Annotated[int, Field(ge=0, le=100_000), BeforeValidator(_whole), Strict()]
 ExpiresInMs = Annotated[int, Field(ge=1000, le=86_400_000), BeforeValidator(_whole), Strict()]
 StrictBool = Annotated[bool, Strict()]
+ReachOutModeIn = Annotated[ReachOutMode | None, BeforeValidator(partial(checked_reach_out_mode, name="reachOutMode"))]
 
 # What the model validators below enforce, stated in the OpenAPI document as JSON Schema.
 _OUTPUT_SCHEMA_RULES: list[JsonValue] = [
@@ -265,16 +267,9 @@ class SessionOptionsIn(Wire):
     policyId: str | None = None
     proxy: ProxyIn | None = None
     mode: str = Field("default", json_schema_extra={"enum": ["default"]})
-    reachOutMode: ReachOutMode | None = Field(None, description="off, guardrail_only (default) or full: accepted for WebRun "
+    reachOutMode: ReachOutModeIn = Field(None, description="off, guardrail_only (default) or full: accepted for WebRun "
                                                  "clients; openwebrun has no chat channels, so questions and results "
                                                  "reach you through the API, the socket and webhooks in every mode")
-
-    @field_validator("reachOutMode", mode="before")
-    @classmethod
-    def _reach_out_mode(cls, value: Any) -> Any:
-        if value is not None and value not in REACH_OUT_MODES:
-            raise ValueError(reach_out_refusal("reachOutMode"))
-        return value
 
     @model_validator(mode="after")
     def _one_environment(self) -> SessionOptionsIn:

@@ -12,7 +12,8 @@ import pickle
 
 import redis.asyncio as redis
 
-from openwebrun.runtime.events import EventHub
+from openwebrun.domain.events import Event
+from openwebrun.runtime.events import EventHub, HubFollower
 
 log = logging.getLogger(__name__)
 RETRY_S = 1.0
@@ -25,29 +26,21 @@ def connect(url: str, listening: bool = False) -> redis.Redis:
                                 socket_connect_timeout=REDIS_TIMEOUT_S, health_check_interval=30)
 
 
-class EventPublisher:
+class EventPublisher(HubFollower):
     """Every event of the worker's hub, in order, onto the cluster's channel."""
 
+    job_name = "event-publisher"
+
     def __init__(self, hub: EventHub, client: redis.Redis, channel: str):
+        super().__init__(hub, maxsize=10_000)
         self.client = client
         self.channel = channel
-        self._subscription = hub.subscribe(maxsize=10_000)
-        self._job: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self._job = asyncio.create_task(self._run(), name="event-publisher")
-
-    async def close(self) -> None:
-        self._subscription.close()
-        if self._job is not None:
-            await asyncio.gather(self._job, return_exceptions=True)
-
-    async def _run(self) -> None:
-        async for event in self._subscription:
-            try:
-                await self.client.publish(self.channel, pickle.dumps(event))
-            except Exception as exc:  # Redis down: live events are lost, results are not
-                log.warning("event %s of session %s not published: %s", event.kind, event.session_id, exc)
+    async def handle(self, event: Event) -> None:
+        try:
+            await self.client.publish(self.channel, pickle.dumps(event))
+        except Exception as exc:  # Redis down: live events are lost, results are not
+            log.warning("event %s of session %s not published: %s", event.kind, event.session_id, exc)
 
 
 class EventFeed:

@@ -16,3 +16,10 @@ DEFAULT_REACH_OUT_MODE: ReachOutMode = "guardrail_only"
 def reach_out_refusal(name: str) -> str:
     """The message for a value that is not a mode (`name` as the caller spelt the field)."""
     return f"{name} must be one of: {', '.join(REACH_OUT_MODES)}"
+
+
+def checked_reach_out_mode(value: object, name: str) -> object:
+    """`value` when it is None or a mode; a ValueError with the refusal naming `name` otherwise."""
+    if value is not None and value not in REACH_OUT_MODES:
+        raise ValueError(reach_out_refusal(name))
+    return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from openwebrun.domain.events import Event, EventsLost
 
 DEFAULT_QUEUE = 1000
+log = logging.getLogger(__name__)
 
 
 class Subscription:
@@ -104,3 +106,32 @@ class EventHub:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+
+class HubFollower:
+    """A background job that hands every event of the hub, in order, to `handle` (start, then close).
+    An event `handle` fails on is logged and skipped: one bad event never stops the follower."""
+
+    job_name = "hub-follower"
+
+    def __init__(self, hub: EventHub, maxsize: int | None):
+        self._subscription = hub.subscribe(maxsize=maxsize)
+        self._job: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._job = asyncio.create_task(self._follow(), name=self.job_name)
+
+    async def close(self) -> None:
+        self._subscription.close()
+        if self._job is not None:
+            await asyncio.gather(self._job, return_exceptions=True)
+
+    async def _follow(self) -> None:
+        async for event in self._subscription:
+            try:
+                await self.handle(event)
+            except Exception:
+                log.exception("%s: event %s of session %s not handled", self.job_name, event.kind, event.session_id)
+
+    async def handle(self, event: Event) -> None:
+        raise NotImplementedError

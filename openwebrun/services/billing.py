@@ -9,16 +9,15 @@ an account may be held to a number of live sessions (SESSION_LIMIT_REACHED).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 
 from openwebrun.domain import commands as cmd
 from openwebrun.domain.errors import ErrorCode, Refused
-from openwebrun.domain.events import StepRecorded, TaskFinished
+from openwebrun.domain.events import Event, StepRecorded, TaskFinished
 from openwebrun.domain.models import Account, DailyUsage, Task, Usage, utcnow
 from openwebrun.runtime.door import Runtime
-from openwebrun.runtime.events import EventHub
+from openwebrun.runtime.events import EventHub, HubFollower
 from openwebrun.store.repositories import Store
 from openwebrun.store.repositories.accounts import to_micros
 
@@ -52,33 +51,22 @@ async def check_session_limit(account: Account, runtime: Runtime) -> None:
                       "Terminate one first.", details={"current": current, "limit": account.session_limit})
 
 
-class BillingService:
+class BillingService(HubFollower):
+    job_name = "billing"
+
     def __init__(self, store: Store, runtime: Runtime, hub: EventHub):
+        super().__init__(hub, maxsize=None)
         self.store = store
         self.runtime = runtime
-        self._subscription = hub.subscribe(maxsize=None)
         self._charged: dict[str, Charged] = {}
-        self._job: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self._job = asyncio.create_task(self._run(), name="billing")
-
-    async def close(self) -> None:
-        self._subscription.close()
-        if self._job is not None:
-            await asyncio.gather(self._job, return_exceptions=True)
-
-    async def _run(self) -> None:
-        async for event in self._subscription:
-            try:
-                if isinstance(event, StepRecorded):
-                    live = await self.runtime.task(event.task_id)
-                    if live is not None:
-                        await self._charge(live, final=False)
-                elif isinstance(event, TaskFinished):
-                    await self._charge(event.task, final=True)
-            except Exception:
-                log.exception("could not charge %s", event.task_id)
+    async def handle(self, event: Event) -> None:
+        if isinstance(event, StepRecorded):
+            live = await self.runtime.task(event.task_id)
+            if live is not None:
+                await self._charge(live, final=False)
+        elif isinstance(event, TaskFinished):
+            await self._charge(event.task, final=True)
 
     async def _charge(self, task: Task, final: bool) -> None:
         before = self._charged.setdefault(task.id, Charged())

@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, terminate, wait_until
 from tests.e2e.test_hostile_input import conforms
+from tests.support.archives import archive
 from tests.support.recording_site import recording_site
 from tests.support.servers import ServerProcess
 
@@ -80,22 +81,6 @@ def visit(client: httpx.Client, llm, site, env_field: dict, visit_no: int | str,
 def seen(site, visit_no: int | str, kind: str = "state") -> dict:
     report = site.wait_report(kind, visit=str(visit_no))
     return {k: report[k] for k in ("cookie", "local", "session", "idb")}
-
-
-def archive(members: dict[str, bytes], *, kinds: dict[str, bytes] | None = None) -> bytes:
-    """A .tar.gz of regular files (and, in `kinds`, members of another tar type such as a symlink)."""
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, kind in (kinds or {}).items():
-            info = tarfile.TarInfo(name)
-            info.type = kind
-            info.linkname = "/etc/passwd"
-            tar.addfile(info)
-    return out.getvalue()
 
 
 def upload(client: httpx.Client, env_id: str, data: bytes, name: str = "profile.tar.gz",

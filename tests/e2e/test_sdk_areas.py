@@ -13,20 +13,11 @@ import pytest
 from openwebrun import AsyncClient, BadRequestError, Client, ConflictError, NotFoundError
 from openwebrun.sdk import ActionRule, DomainEntry, DomainRules, SocketUnavailable
 from tests.e2e.conftest import act, done, script
+from tests.support.archives import archive
 from tests.support.servers import API_KEY
 
 STATE = json.dumps({"cookies": [{"name": "login", "value": "grace", "domain": "127.0.0.1", "path": "/", "expires": -1,
                                  "httpOnly": False, "secure": False, "sameSite": "Lax"}], "origins": []}).encode()
-
-
-def archive(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 def members(packed: bytes) -> dict[str, bytes]:

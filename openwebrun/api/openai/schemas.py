@@ -1,11 +1,12 @@
 """The request of POST /v1/chat/completions, as OpenAI's clients send it (unknown fields are ignored)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from openwebrun.domain.reach_out import REACH_OUT_MODES, ReachOutMode, reach_out_refusal
+from openwebrun.domain.reach_out import ReachOutMode, checked_reach_out_mode
 
 MODELS = ("webrun-browser-1", "enigma-browser-1")  # aliases of the configured agent
 ACCEPTED_MODELS = (*MODELS, "webrun-browser-pro", "webrun-browser-fast")
@@ -58,6 +59,9 @@ class ResponseFormat(Loose):
     json_schema: JsonSchemaFormat | None = None
 
 
+ReachOutModeIn = Annotated[ReachOutMode | None, BeforeValidator(partial(checked_reach_out_mode, name="reach_out_mode"))]
+
+
 class ChatRequest(Loose):
     model: str
     messages: list[Message] = Field(min_length=1)
@@ -68,14 +72,7 @@ class ChatRequest(Loose):
     temperature: float | None = None  # accepted and ignored: the agent decides its own sampling
     top_p: float | None = None  # accepted and ignored
     response_format: ResponseFormat | None = None
-    reach_out_mode: ReachOutMode | None = None  # checked; no chat channels here (domain/reach_out.py)
-
-    @field_validator("reach_out_mode", mode="before")
-    @classmethod
-    def _reach_out_mode(cls, value: Any) -> Any:
-        if value is not None and value not in REACH_OUT_MODES:
-            raise ValueError(reach_out_refusal("reach_out_mode"))
-        return value
+    reach_out_mode: ReachOutModeIn = None  # checked; no chat channels here (domain/reach_out.py)
 
     @property
     def output_cap(self) -> int | None:
