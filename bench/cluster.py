@@ -23,17 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import pct  # noqa: E402
 from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
 from tests.support.cluster import LocalCluster  # noqa: E402
 from tests.support.servers import ServerProcess, static_site  # noqa: E402
 
 SITE = ROOT / "tests" / "e2e" / "site"
 STEP = {"thinking": "ping", "next_goal": "ping", "actions": [{"action": "click", "index": {"$find": "Ping"}}]}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def message(client, session_id: str, body: dict) -> None:

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import pct  # noqa: E402
 from openwebrun.agent.browser_env import BrowserEnv  # noqa: E402
 from openwebrun.agent.control import AutonomousControl  # noqa: E402
 from openwebrun.agent.llm.factory import build_llm  # noqa: E402
@@ -47,11 +48,6 @@ from tests.support.servers import ServerProcess  # noqa: E402
 
 SITE = ROOT / "tests" / "e2e" / "site"
 PING = {"thinking": "ping", "next_goal": "ping", "actions": [{"action": "click", "index": {"$find": "Ping"}}]}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def show(name: str, values: list[float], unit: str = "ms", target: str = "") -> None:

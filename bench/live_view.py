@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from aiortc.mediastreams import MediaStreamError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
+from bench.stats import pct  # noqa: E402
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium  # noqa: E402
 from openwebrun.runtime.live_view import PART_BAR  # noqa: E402
 from openwebrun.runtime.webrtc import restrict_host_addresses  # noqa: E402
@@ -95,11 +96,6 @@ MEASURE = """(bar) => {
     requestAnimationFrame(tick);
   }
 }""".replace("%BITS%", str(BITS))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def cpu_seconds(pids: set[int]) -> dict[str, float]:

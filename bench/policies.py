@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
+from bench.stats import pct  # noqa: E402
 from openwebrun.agent.browser_env import BrowserEnv  # noqa: E402
 from openwebrun.agent.control import AutonomousControl  # noqa: E402
 from openwebrun.agent.policy_gate import PolicyGate  # noqa: E402
@@ -80,11 +81,6 @@ def fifty_rules() -> Policy:
                           policy_id="bench", account_id="bench")
     assert {r.match for r in policy.rules if r.match_type == "detector"} == set(DETECTORS)
     return policy
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def row(name: str, values: list[float]) -> None:

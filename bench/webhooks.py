@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import pct  # noqa: E402
 from openwebrun.browser.reach import Reach  # noqa: E402
 from openwebrun.domain.ids import new_id  # noqa: E402
 from openwebrun.domain.models import Session, Task, TaskSpec  # noqa: E402
@@ -42,11 +43,6 @@ from tests.support.servers import ServerProcess  # noqa: E402
 from tests.support.webhook_receiver import Receiver, webhook_receiver  # noqa: E402
 
 DONE = {"thinking": "", "next_goal": "", "actions": [{"action": "done", "success": True, "result": "ok"}]}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 async def throughput(receiver: Receiver, count: int) -> float:
