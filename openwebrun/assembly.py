@@ -48,7 +48,8 @@ def build_runtime(settings: Settings, pool: BrowserPool, hub: EventHub, max_sess
                           navigation_timeout_ms=settings.navigation_timeout_ms,
                           human_timeout_s=settings.guardrail_timeout_s,
                           view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
-                                           WhepPeers(ice_servers(settings.webrtc_ice_servers))),
+                                           WhepPeers(ice_servers(settings.webrtc_ice_servers),
+                                                     media_address=settings.media_address)),
                           rates=Rates(settings.compute_price_per_minute, settings.proxy_price_per_gb))
 
 

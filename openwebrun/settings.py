@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     webrtc_ice_servers: list[dict[str, Any]] = Field(default_factory=list)
     # local addresses offered as ICE host candidates (comma-separated); default: every interface but loopback
     webrtc_host_addresses: str = ""
+    # the address viewers reach this machine's WHEP peers at, when it is behind a 1:1 NAT: host
+    # candidates are announced with it instead of the local address (same ports)
+    media_address: str = ""
 
     @field_validator("rate_limit")
     @classmethod

@@ -25,6 +25,7 @@ from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_session import ProfileBinding
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime
+from openwebrun.runtime.webrtc import restrict_host_addresses
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
@@ -51,6 +52,8 @@ class SessionHost:
     async def start(self) -> dict[str, Any]:
         """Open the database, start Chromium and the followers; returns what the worker announces."""
         settings = self.settings
+        if settings.webrtc_host_address_list:  # the WHEP peers of this machine's sessions
+            restrict_host_addresses(settings.webrtc_host_address_list)
         await upgrade(settings.database_url)
         self.db = Database(settings.database_url)
         store = Store(self.db)
@@ -161,6 +164,14 @@ class SessionHost:
         async with contextlib.aclosing(made) as frames:
             async for jpeg in frames:
                 yield jpeg
+
+    async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
+        """A WHEP viewer joins here, where the session's browser is: (resource id, answer SDP). The
+        API process only relays the offer and the answer; the media flows from this machine."""
+        return await self._runtime.whep_offer(session_id, offer_sdp)
+
+    async def whep_end(self, session_id: str, resource: str) -> bool:
+        return await self._runtime.whep_end(session_id, resource)
 
     async def ping(self) -> str:
         return self.node_id

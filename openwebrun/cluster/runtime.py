@@ -22,11 +22,11 @@ from openwebrun.cluster.lost import LostWorkers
 from openwebrun.cluster.placement import free_slot, reserve_slot
 from openwebrun.cluster.relay import connect
 from openwebrun.domain import commands as cmd
-from openwebrun.domain.errors import Refused
 from openwebrun.domain.events import EventsLost, SessionClosed
 from openwebrun.domain.models import Task
 from openwebrun.domain.policies import Policy
 from openwebrun.domain.proxies import ProxyChoice
+from openwebrun.runtime import webrtc
 from openwebrun.runtime.errors import CapacityExceeded
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_session import ProfileBinding
@@ -40,6 +40,7 @@ CALL_TIMEOUT_S = 30.0  # a query or command to a host (a task wait adds its own 
 HEALTH_TIMEOUT_S = 2.0
 REMEMBERED_SESSIONS = 50_000
 FRAME_TIMEOUT_S = 10.0
+WHEP_TIMEOUT_S = webrtc.NEGOTIATE_S + 5.0  # the worker's answer, ICE gathering included
 
 
 class HostLost(Exception):
@@ -243,7 +244,7 @@ class ClusterRuntime:
         except HostLost:
             return
 
-    # --- the live view: JPEG frames relayed; WebRTC not yet (docs/scale-out.md) ----
+    # --- the live view: JPEG frames relayed; WHEP answered by the worker ----------
     def jpeg_frames(self, session_id: str) -> AsyncGenerator[bytes, None]:
         return self._frames(session_id, parts=False)
 
@@ -267,12 +268,14 @@ class ClusterRuntime:
             ray.cancel(frames)
 
     async def whep_offer(self, session_id: str, offer_sdp: str) -> tuple[str, str]:
-        raise live_view_unavailable()
+        """The WHEP peer runs on the session's worker: only the offer and the answer pass through here."""
+        host = await self.host_of(session_id)
+        if host is None:
+            raise session_not_found()
+        try:
+            return await self._call(host.whep_offer.remote(session_id, offer_sdp), WHEP_TIMEOUT_S)
+        except HostLost:
+            raise session_not_found() from None
 
     async def whep_end(self, session_id: str, resource: str) -> bool:
-        return False
-
-
-def live_view_unavailable() -> Refused:
-    return Refused("LIVE_VIEW_UNAVAILABLE", "The live view is not served in cluster mode yet: "
-                                            "the session's browser is on another machine.")
+        return bool(await self._session_call(session_id, "whep_end", resource, default=False))

@@ -215,6 +215,22 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
         a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
 
 
+def announce_address(answer_sdp: str, address: str) -> str:
+    """The answer with its host candidates (and connection lines) on `address`: the one viewers
+    reach this machine at through a 1:1 NAT, which forwards the same ports to the local address."""
+    lines = []
+    for line in answer_sdp.split("\r\n"):
+        if line.startswith("a=candidate:"):
+            parts = line.split(" ")
+            if len(parts) > 7 and parts[7] == "host":
+                parts[4] = address
+                line = " ".join(parts)
+        elif line.startswith("c=IN "):
+            line = f"c=IN {'IP6' if ':' in address else 'IP4'} {address}"
+        lines.append(line)
+    return "\r\n".join(lines)
+
+
 @dataclass
 class Viewer:
     session_id: str
@@ -226,8 +242,10 @@ class Viewer:
 
 
 class WhepPeers:
-    def __init__(self, ice_servers: Sequence[RTCIceServer] = (), *, connect_timeout_s: float = CONNECT_S):
+    def __init__(self, ice_servers: Sequence[RTCIceServer] = (), *, connect_timeout_s: float = CONNECT_S,
+                 media_address: str = ""):
         self.ice_servers = list(ice_servers)
+        self.media_address = media_address  # announced in host candidates (announce_address)
         self.connect_timeout_s = connect_timeout_s
         self._viewers: dict[str, Viewer] = {}
         self._encoders: dict[tuple[str, str], SharedEncoder] = {}
@@ -263,7 +281,8 @@ class WhepPeers:
         viewer = Viewer(session_id, pc, track, mime)
         self._viewers[resource] = viewer
         viewer.job = asyncio.create_task(self._serve(resource, viewer, view), name=f"whep-{resource}")
-        return resource, pc.localDescription.sdp
+        answer = pc.localDescription.sdp
+        return resource, announce_address(answer, self.media_address) if self.media_address else answer
 
     async def end(self, session_id: str, resource: str) -> bool:
         viewer = self._viewers.get(resource)
