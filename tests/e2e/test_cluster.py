@@ -7,6 +7,7 @@ One cluster for the module: Ray starts slowly.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from tests.e2e.test_control import interact, message, state
 from tests.support import netns
 from tests.support.cluster import PG_PORT, REDIS_PORT, LocalCluster, kill_tree
 from tests.support.forward import forwarded
-from tests.support.live_view import FrameSocket
+from tests.support.live_view import FrameSocket, WhepClient
 from tests.support.recording_site import RecordingSite
 from tests.support.socket_client import SessionSocket
 
@@ -154,6 +155,30 @@ def test_the_live_view_frames_come_from_the_worker_through_either_api_process(ap
         wait_until(lambda: health(one)["liveView"]["screencasts"] == 1, timeout=15)
     wait_until(lambda: health(one)["liveView"]["screencasts"] == 0, timeout=15)  # the worker stopped watching
     assert terminate(two, body["sessionId"]).status_code == 200
+
+
+async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_process(apis):
+    one, two = apis
+    body = (await asyncio.to_thread(one.post, "/start/start-session", json={})).json()
+    sid = body["sessionId"]
+    whep_url = body["streaming"]["webRTCURL"].replace(str(one.base_url).rstrip("/"), str(two.base_url).rstrip("/"))
+    client = WhepClient(whep_url)  # the API process that did not start the session relays the SDP only
+    try:
+        assert await client.connect() == 201, client.answer_status
+        assert client.location is not None and client.location.startswith(whep_url + "/")
+        assert client.answer_headers is not None
+        assert client.answer_headers["content-type"].startswith("application/sdp")
+        assert (await client.frame()).size == (1024, 600)  # media straight from the worker
+        assert await client.wait_state("connected") == "connected"
+        counts = (await asyncio.to_thread(health, one))["liveView"]
+        assert counts["whepViewers"] == 1 and counts["encoders"] == 1, counts
+        assert await client.delete() == 200
+        assert await client.delete() == 404  # ended on the worker
+        await asyncio.to_thread(wait_until, lambda: health(two)["liveView"]["whepViewers"] == 0, 15)
+        await asyncio.to_thread(wait_until, lambda: health(two)["liveView"]["encoders"] == 0, 15)
+    finally:
+        await client.close()
+        assert (await asyncio.to_thread(terminate, two, sid)).status_code == 200
 
 
 def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, llm, rsite):
