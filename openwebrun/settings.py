@@ -4,6 +4,7 @@ Precedence: environment > config file (OPENWEBRUN_CONFIG) > defaults.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -106,6 +107,16 @@ class Settings(BaseSettings):
             if not urls or not all(isinstance(u, str) and u.startswith(("stun:", "turn:", "turns:")) for u in urls):
                 raise ValueError('each server needs "urls": stun:, turn: or turns: URLs')
         return v
+
+    @field_validator("media_address")
+    @classmethod
+    def _media_address(cls, v: str) -> str:
+        if v.strip():
+            try:
+                return str(ipaddress.ip_address(v.strip()))
+            except ValueError:
+                raise ValueError("must be an IP address (viewers' browsers take no host names in candidates)") from None
+        return ""
 
     @property
     def webrtc_host_address_list(self) -> list[str]:

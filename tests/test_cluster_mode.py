@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
 from openwebrun.cluster.worker import slots_from_memory
 from openwebrun.domain.errors import Kind, Refused
+from openwebrun.runtime.webrtc import PacketTrack, announce_address
 from openwebrun.settings import SettingsError, load_settings
 
 
@@ -59,3 +61,35 @@ def test_a_refusal_crosses_processes_whole():
     refused = pickle.loads(pickle.dumps(Refused("SESSION_LIMIT_REACHED", "Terminate one first.", details={"limit": 2})))
     assert (refused.code, refused.message, refused.kind, refused.details) == (
         "SESSION_LIMIT_REACHED", "Terminate one first.", Kind.TOO_MANY, {"limit": 2})
+
+
+def test_the_media_address_must_be_an_ip_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENWEBRUN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENWEBRUN_MEDIA_ADDRESS", "worker.example.org")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "media_address" in str(refused.value).lower()
+    monkeypatch.setenv("OPENWEBRUN_MEDIA_ADDRESS", " 203.0.113.7 ")
+    assert load_settings().media_address == "203.0.113.7"
+
+
+async def test_host_candidates_announce_the_media_address_on_the_same_ports():
+    viewer, peer = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        viewer.addTransceiver("video", direction="recvonly")
+        await viewer.setLocalDescription(await viewer.createOffer())
+        peer.addTransceiver(PacketTrack(), direction="sendonly")
+        await peer.setRemoteDescription(viewer.localDescription)
+        await peer.setLocalDescription(await peer.createAnswer())
+        local = peer.localDescription.sdp
+        announced = announce_address(local, "203.0.113.7")
+
+        def hosts(text: str) -> list[tuple[str, int]]:
+            return [(c.ip, c.port) for m in sdp.SessionDescription.parse(text).media
+                    for c in m.ice_candidates if c.type == "host"]
+        assert hosts(local) and {ip for ip, _ in hosts(announced)} == {"203.0.113.7"}
+        assert [port for _, port in hosts(announced)] == [port for _, port in hosts(local)]
+        await viewer.setRemoteDescription(RTCSessionDescription(sdp=announced, type="answer"))  # a valid answer
+    finally:
+        await viewer.close()
+        await peer.close()
