@@ -164,6 +164,8 @@ async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_pr
     whep_url = body["streaming"]["webRTCURL"].replace(str(one.base_url).rstrip("/"), str(two.base_url).rstrip("/"))
     client = WhepClient(whep_url)  # the API process that did not start the session relays the SDP only
     try:
+        bad = await asyncio.to_thread(httpx.post, whep_url, content="v=0", headers={"Content-Type": "application/sdp"})
+        assert (bad.status_code, bad.json()["code"]) == (400, "BAD_OFFER"), bad.text  # the worker's refusal, whole
         assert await client.connect() == 201, client.answer_status
         assert client.location is not None and client.location.startswith(whep_url + "/")
         assert client.answer_headers is not None
