@@ -12,10 +12,9 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from pathlib import Path
 
@@ -75,23 +74,55 @@ def own_ports() -> list[str]:
         f"--ray-arg=--min-worker-port={first + 1000}", f"--ray-arg=--max-worker-port={first + 1100}"]
 
 
-class Worker:
+class ProcessLog:
+    """A child's output copied line by line to its log file; `wait_for` blocks until a line holds a
+    text (an event: the line arriving), the process exits, or the timeout passes."""
+
     def __init__(self, proc: subprocess.Popen, log_path: Path):
         self.proc = proc
         self.log_path = log_path
+        self._seen = threading.Condition()
+        self._lines: list[str] = []
+        self._ended = False
+        threading.Thread(target=self._copy, daemon=True).start()
+
+    def _copy(self) -> None:
+        assert self.proc.stdout is not None
+        with open(self.log_path, "ab") as log:
+            for raw in self.proc.stdout:
+                log.write(raw)
+                log.flush()
+                with self._seen:
+                    self._lines.append(raw.decode(errors="replace"))
+                    self._seen.notify_all()
+        with self._seen:
+            self._ended = True
+            self._seen.notify_all()
+
+    def text(self) -> str:
+        with self._seen:
+            return "".join(self._lines)
+
+    def wait_for(self, needle: str, timeout: float) -> None:
+        def settled() -> bool:
+            return self._ended or any(needle in line for line in self._lines)
+        with self._seen:
+            if not self._seen.wait_for(settled, timeout):
+                raise RuntimeError(f"no {needle!r} within {timeout}s:\n{''.join(self._lines)[-6000:]}")
+            if not any(needle in line for line in self._lines):
+                raise RuntimeError(f"exited before {needle!r}:\n{''.join(self._lines)[-6000:]}")
+
+
+class Worker:
+    def __init__(self, proc: subprocess.Popen, log_path: Path):
+        self.proc = proc
+        self.output = ProcessLog(proc, log_path)
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.output.text()
 
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "ready on node" in self.log():
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log()[-6000:]}")
-            time.sleep(0.3)
-        raise RuntimeError(f"worker did not come up:\n{self.log()[-6000:]}")
+        self.output.wait_for("ready on node", timeout)
 
     def stop(self, timeout: float = 60) -> None:
         stop_tree(self.proc, timeout)
@@ -135,26 +166,13 @@ class LocalCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(_pg(f'CREATE DATABASE "{self.database}"'))
-        log = open(self.root / "head.log", "ab")
         self.head = subprocess.Popen(self.inside("head", [
             ray_bin(), "start", "--head", "--block", f"--port={self.ray_port}",
             f"--node-ip-address={self.address('head')}", "--num-cpus=1", "--include-dashboard=false",
             "--disable-usage-stats", f"--temp-dir={self.ray_dir}"]),
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait_port(self.ray_port)
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        ProcessLog(self.head, self.root / "head.log").wait_for("Ray runtime started", START_TIMEOUT_S)
         return self
-
-    def _wait_port(self, port: int, timeout: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.head is not None
-            if self.head.poll() is not None:
-                raise RuntimeError((self.root / "head.log").read_text(errors="replace"))
-            with socket.socket() as s:
-                if s.connect_ex((self.address("head"), port)) == 0:
-                    return
-            time.sleep(0.3)
-        raise RuntimeError("the Ray head did not come up")
 
     def add_worker(self, slots: int) -> Worker:
         index = len(self.workers)
@@ -164,7 +182,7 @@ class LocalCluster:
         proc = subprocess.Popen(self.inside(role, [
             sys.executable, "-m", "openwebrun.cli", "worker", f"--slots={slots}", f"--node-ip={self.address(role)}",
             "--num-cpus=1", f"--temp-dir={self.ray_dir}-w{index}", *ports]),
-            env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         worker = Worker(proc, path)
         self.workers.append(worker)
