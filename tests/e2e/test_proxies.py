@@ -10,6 +10,8 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -179,12 +181,16 @@ def test_a_bad_pool_file_stops_the_server_naming_the_line(tmp_path):
 def test_webrtc_reveals_no_address(api, llm, site, socks_upstream):
     """Proxied-only WebRTC: the page gathers no ICE candidate at all (none with a local address)."""
     port, log = socks_upstream
-    tag = script(llm, [done("ok")])
-    start = api.post("/start/run-task", json={
-        "proxy": _custom("socks", port, "bob", SOCKS_PASSWORD),
-        "taskDetails": f"visit {tag}", "startingPoint": f"http://rtc.test:{_port(site)}/webrtc.html"})
+    held = f"rtc-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **done("ok")}])  # the page reports before the task (and its session) ends
+    with ThreadPoolExecutor(1) as pool:
+        started = pool.submit(api.post, "/start/run-task", json={
+            "proxy": _custom("socks", port, "bob", SOCKS_PASSWORD),
+            "taskDetails": f"visit {tag}", "startingPoint": f"http://rtc.test:{_port(site)}/webrtc.html"})
+        report = site.wait_report("webrtc")
+        llm.gate(held).release()
+        start = started.result(90)
     assert start.status_code == 200, start.text
-    report = site.wait_report("webrtc")
     assert report["candidates"] == [] and report["sdpCandidates"] == [], report
     log.wait_for(f"rtc.test:{_port(site)}")
     poll_until_finished(api, start.json()["sessionId"], start.json()["taskId"])
