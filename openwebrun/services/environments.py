@@ -2,7 +2,8 @@
 
 An environment is the account's: another account's id is unknown (404) everywhere. One live session
 at a time may use an environment (a claim in the database; a second session gets 409), and an
-upload or a delete waits for no one: it is refused (409) while a session or another upload holds it.
+upload is refused (409) while a session or another upload holds it; a delete too, but for a session
+that is ending, whose save it waits for (as a start does).
 An archive is checked whole before anything changes; its state and files then replace the old ones
 in one transaction. `noun` ("Environment" or "Profile") only words the messages of the two route sets.
 """
@@ -70,10 +71,17 @@ class EnvironmentService:
             raise not_found(noun)
         return env
 
-    async def delete(self, account: Account, env_id: str, noun: str = "Environment") -> None:
+    async def delete(self, account: Account, env_id: str, noun: str = "Environment",
+                     ending: Callable[[str], Awaitable[bool]] | None = None) -> None:
+        """Held by a session that is `ending` (a run-task whose answer the caller just got), it waits
+        for that session's save as a start does; held by a live session, 409."""
         env = await self.owned(account, env_id, noun)
         if not await self.store.environments.delete_unclaimed(env.id):
-            await self._refuse_busy(env.id, noun)
+            holder = env.session_id
+            if holder is not None and ending is not None and await ending(holder):
+                await self._released(env.id, holder)
+            if not await self.store.environments.delete_unclaimed(env.id):
+                await self._refuse_busy(env.id, noun)
 
     async def _refuse_busy(self, env_id: str, noun: str) -> None:
         now = await self.store.environments.get(env_id)

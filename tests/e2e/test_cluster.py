@@ -157,9 +157,12 @@ def test_the_live_view_frames_come_from_the_worker_through_either_api_process(ap
     assert terminate(two, body["sessionId"]).status_code == 200
 
 
-async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_process(apis):
+async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_process(apis, llm, rsite):
     one, two = apis
-    body = (await asyncio.to_thread(one.post, "/start/start-session", json={})).json()
+    held = f"whep-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **done("watched")}])  # the agent waits on a page that keeps painting
+    body = (await asyncio.to_thread(one.post, "/start/start-session", json={"initialTask": {
+        "taskDetails": f"watch {tag}", "startingPoint": f"{rsite.url}/live_colour.html"}})).json()
     sid = body["sessionId"]
     whep_url = body["streaming"]["webRTCURL"].replace(str(one.base_url).rstrip("/"), str(two.base_url).rstrip("/"))
     client = WhepClient(whep_url)  # the API process that did not start the session relays the SDP only
@@ -180,6 +183,7 @@ async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_pr
         await asyncio.to_thread(wait_until, lambda: health(two)["liveView"]["encoders"] == 0, 15)
     finally:
         await client.close()
+        llm.gate(held).release()
         assert (await asyncio.to_thread(terminate, two, sid)).status_code == 200
 
 

@@ -74,7 +74,7 @@ async def list_environments(who: Account = Depends(account), svc: Services = Dep
 
 @environments.delete("/{env_id}", responses=answers(Done, *ALWAYS, 404, 409))
 async def delete_environment(env_id: EnvId, who: Account = Depends(account), svc: Services = Depends(services)):
-    await svc.environments.delete(who, env_id, "Environment")
+    await svc.environments.delete(who, env_id, "Environment", svc.runtime.ending)
     return {"success": True, "message": "Environment deleted"}
 
 
@@ -120,7 +120,7 @@ async def create_profile(body: EnvironmentIn | None = None, who: Account = Depen
 
 @profiles.delete("/{env_id}", responses=answers(Done, *ALWAYS, 404, 409))
 async def delete_profile(env_id: EnvId, who: Account = Depends(account), svc: Services = Depends(services)):
-    await svc.environments.delete(who, env_id, "Profile")
+    await svc.environments.delete(who, env_id, "Profile", svc.runtime.ending)
     return {"success": True, "message": "Profile deleted"}
 
 
