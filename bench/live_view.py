@@ -40,7 +40,6 @@ from playwright.async_api import async_playwright  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from openwebrun.browser.launch import QUIET_FLAGS, find_chromium  # noqa: E402
 from openwebrun.runtime.live_view import PART_BAR  # noqa: E402
-from openwebrun.runtime.webrtc import restrict_host_addresses  # noqa: E402
 from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
 from tests.support import netns  # noqa: E402
 from tests.support.live_view import FrameSocket, WhepClient  # noqa: E402
@@ -190,7 +189,6 @@ async def main() -> None:
         site_dir = Path(tmp) / "site"
         site_dir.mkdir()
         (site_dir / "clock.html").write_text(CLOCK_PAGE)
-        restrict_host_addresses([ns.host_address])
         with static_site(site_dir) as site:
             server = ServerProcess(Path(tmp) / "server", {
                 "OPENWEBRUN_MODEL": "scripted", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
@@ -230,7 +228,7 @@ async def run(server: ServerProcess, ns: netns.Namespace, view_url: str, whep_ur
     rows.append(("CPU, no viewer (page animating)", f"{idle['total'] * 100:.1f} % of a core (screencasts: 0)",
                  "no extra CPU: nothing runs"))
     for count in (1, 4):
-        clients = [WhepClient(whep_url) for _ in range(count)]
+        clients = [WhepClient(whep_url, [ns.host_address]) for _ in range(count)]
         for client in clients:
             assert await client.connect() == 201
         counts = [[0] for _ in clients]

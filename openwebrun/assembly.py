@@ -49,7 +49,8 @@ def build_runtime(settings: Settings, pool: BrowserPool, hub: EventHub, max_sess
                           human_timeout_s=settings.guardrail_timeout_s,
                           view=ViewOptions(settings.live_view_max_fps, settings.live_view_quality,
                                            WhepPeers(ice_servers(settings.webrtc_ice_servers),
-                                                     media_address=settings.media_address)),
+                                                     media_address=settings.media_address,
+                                                     host_addresses=settings.webrtc_host_address_list)),
                           rates=Rates(settings.compute_price_per_minute, settings.proxy_price_per_gb))
 
 

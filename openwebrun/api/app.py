@@ -29,7 +29,6 @@ from openwebrun.browser.reach import Reach
 from openwebrun.domain.errors import ErrorCode
 from openwebrun.runtime.door import Runtime
 from openwebrun.runtime.events import EventHub
-from openwebrun.runtime.webrtc import restrict_host_addresses
 from openwebrun.services.auth import AuthService
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
@@ -58,8 +57,6 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
     bridge = SocketBridge(queue_size=settings.socket_queue, client_manager=socket_manager(settings))
     openai_app = create_openai_app()
     mcp = build_mcp(McpTools(lambda: app.state.services))
-    if settings.webrtc_host_address_list:
-        restrict_host_addresses(settings.webrtc_host_address_list)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -25,7 +25,6 @@ from openwebrun.domain.proxies import ProxyChoice
 from openwebrun.runtime.events import EventHub
 from openwebrun.runtime.live_session import ProfileBinding
 from openwebrun.runtime.sessions import SessionInfo, SessionRuntime
-from openwebrun.runtime.webrtc import restrict_host_addresses
 from openwebrun.services.environments import EnvironmentService
 from openwebrun.services.files import FileService
 from openwebrun.services.links import Links, load_key
@@ -52,8 +51,6 @@ class SessionHost:
     async def start(self) -> dict[str, Any]:
         """Open the database, start Chromium and the followers; returns what the worker announces."""
         settings = self.settings
-        if settings.webrtc_host_address_list:  # the WHEP peers of this machine's sessions
-            restrict_host_addresses(settings.webrtc_host_address_list)
         await upgrade(settings.database_url)
         self.db = Database(settings.database_url)
         store = Store(self.db)

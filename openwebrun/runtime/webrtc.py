@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import fractions
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,14 +206,29 @@ def ice_servers(configured: Sequence[dict[str, Any]]) -> list[RTCIceServer]:
             for s in configured]
 
 
-def restrict_host_addresses(addresses: Sequence[str]) -> None:
-    """Offer host candidates only on these local addresses (default: every interface but loopback).
+_gathering_on: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("gathering_on", default=())
+_every_host_address = aioice.ice.get_host_addresses
 
-    aioice has no option for it; its address lookup is replaced for the whole process.
-    """
-    chosen = list(addresses)
-    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [  # type: ignore[assignment]
-        a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+    chosen = _gathering_on.get()
+    if not chosen:
+        return _every_host_address(use_ipv4, use_ipv6)
+    return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+
+aioice.ice.get_host_addresses = _host_addresses  # aioice has no option: its lookup reads the gathering's context
+
+
+@contextlib.contextmanager
+def gathering_on(addresses: Sequence[str]) -> Iterator[None]:
+    """ICE host candidates gathered in this block (and the tasks it starts) are on these local
+    addresses only; none given: every interface but loopback, as aioice does."""
+    token = _gathering_on.set(tuple(addresses))
+    try:
+        yield
+    finally:
+        _gathering_on.reset(token)
 
 
 def announce_address(answer_sdp: str, address: str) -> str:
@@ -243,8 +259,9 @@ class Viewer:
 
 class WhepPeers:
     def __init__(self, ice_servers: Sequence[RTCIceServer] = (), *, connect_timeout_s: float = CONNECT_S,
-                 media_address: str = ""):
-        self.ice_servers = list(ice_servers)
+                 media_address: str = "", host_addresses: Sequence[str] = ()):
+        self.ice_servers = list(ice_servers)  # none: host candidates only (aiortc's default would ask Google's STUN)
+        self.host_addresses = tuple(host_addresses)  # offered as host candidates (gathering_on)
         self.media_address = media_address  # announced in host candidates (announce_address)
         self.connect_timeout_s = connect_timeout_s
         self._viewers: dict[str, Viewer] = {}
@@ -257,14 +274,15 @@ class WhepPeers:
         """A new viewer: (resource id, answer SDP). Refused BAD_OFFER when the offer cannot be used."""
         if view.ended:
             raise ViewEnded()
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers or None))
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers))
         track = PacketTrack()
         transceiver = pc.addTransceiver(track, direction="sendonly")
         transceiver.setCodecPreferences(codec_preferences())
         try:
-            async with asyncio.timeout(NEGOTIATE_S):
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-                await pc.setLocalDescription(await pc.createAnswer())
+            with gathering_on(self.host_addresses):
+                async with asyncio.timeout(NEGOTIATE_S):
+                    await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+                    await pc.setLocalDescription(await pc.createAnswer())
         except TimeoutError:
             await pc.close()
             raise Refused("WHEP_TIMEOUT", "The answer could not be made in time (gathering ICE candidates).",

@@ -11,12 +11,12 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from openwebrun.browser.stream_bar import BAR, BarState, Tab, draw_bar
-from openwebrun.runtime.webrtc import restrict_host_addresses
 from tests.e2e.conftest import act, done, poll_until_finished, script, terminate, wait_until
 from tests.support.live_view import PAGE_POINT, FrameSocket, WhepClient, colour_name
 from tests.support.reverse_proxy import reverse_proxy
 from tests.support.servers import free_port
 
+LOOPBACK = ("127.0.0.1",)  # the host candidates of this module's WHEP viewers
 IDLE = {"screencasts": 0, "viewers": 0, "whepViewers": 0, "encoders": 0}
 TOKEN = re.compile(r"/stream/([\w-]+)/([\w-]{22})$")
 
@@ -24,7 +24,6 @@ TOKEN = re.compile(r"/stream/([\w-]+)/([\w-]{22})$")
 @pytest.fixture(scope="module")
 def server(make_server):
     # Host candidates on loopback only: the WHEP peers of this module talk over 127.0.0.1.
-    restrict_host_addresses(["127.0.0.1"])
     return make_server(OPENWEBRUN_WAIT_WINDOW_S="0", OPENWEBRUN_WEBRTC_HOST_ADDRESSES="127.0.0.1")
 
 
@@ -167,14 +166,14 @@ async def test_whep_viewer_gets_video_and_delete_ends_it(api, llm, rsite):
     sid = body["sessionId"]
     try:
         await asyncio.to_thread(llm.gate(gate).wait_arrived)
-        client = WhepClient(body["streaming"]["webRTCURL"])
+        client = WhepClient(body["streaming"]["webRTCURL"], LOOPBACK)
         assert await client.connect() == 201
         assert client.location.startswith(body["streaming"]["webRTCURL"] + "/")
         assert client.answer_headers["content-type"].startswith("application/sdp")
         first = await client.frame_where(lambda f: colour_of(f) is not None)
         assert first.size == (1024, 600)
         await client.frame_where(lambda f: colour_of(f) not in (None, colour_of(first)))
-        second = WhepClient(body["streaming"]["webRTCURL"])  # joins a running stream: starts at a keyframe
+        second = WhepClient(body["streaming"]["webRTCURL"], LOOPBACK)  # joins a running stream: starts at a keyframe
         assert await second.connect() == 201
         await second.frame_where(lambda f: colour_of(f) is not None)
         counts = await asyncio.to_thread(live_view, api)
@@ -196,7 +195,7 @@ async def test_an_ended_session_closes_its_viewers_and_its_urls(api, llm, rsite)
     body = await asyncio.to_thread(open_session, api, llm, rsite, [held_step(gate)])
     sid, streaming = body["sessionId"], body["streaming"]
     await asyncio.to_thread(llm.gate(gate).wait_arrived)
-    client = WhepClient(streaming["webRTCURL"])
+    client = WhepClient(streaming["webRTCURL"], LOOPBACK)
     assert await client.connect() == 201
     await client.frame_where(lambda f: colour_of(f) is not None)
     viewer = await asyncio.to_thread(FrameSocket, streaming["webViewURL"], False)
@@ -209,7 +208,7 @@ async def test_an_ended_session_closes_its_viewers_and_its_urls(api, llm, rsite)
     viewer.close()
     llm.gate(gate).release()
     assert (await asyncio.to_thread(httpx.get, streaming["webViewURL"])).status_code == 401
-    again = WhepClient(streaming["webRTCURL"])
+    again = WhepClient(streaming["webRTCURL"], LOOPBACK)
     assert await again.connect() == 401
     await again.close()
 
@@ -235,7 +234,7 @@ async def test_whep_works_behind_a_reverse_proxy_under_a_path_prefix(make_server
         try:
             await asyncio.to_thread(llm.gate(held).wait_arrived)
             assert body["streaming"]["webRTCURL"].startswith(public + "/stream/")
-            client = WhepClient(body["streaming"]["webRTCURL"])
+            client = WhepClient(body["streaming"]["webRTCURL"], LOOPBACK)
             assert await client.connect() == 201
             assert client.location.startswith(public + "/stream/")
             await client.frame_where(lambda f: colour_of(f) is not None)

@@ -5,13 +5,15 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from PIL import Image
 from websockets.sync.client import ClientConnection, connect
+
+from openwebrun.runtime.webrtc import gathering_on
 
 PALETTE = {"red": (230, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 230)}  # live_colour.html
 PAGE_POINT = (900, 560)  # a stream pixel inside the page area, away from the fixture's controls
@@ -103,9 +105,10 @@ class FrameSocket:
 class WhepClient:
     """A WHEP viewer made with aiortc: offer, answer, then video frames as images."""
 
-    def __init__(self, whep_url: str):
+    def __init__(self, whep_url: str, host_addresses: Sequence[str] = ()):
         self.whep_url = whep_url
-        self.pc = RTCPeerConnection()
+        self.host_addresses = host_addresses  # its host candidates (none given: every interface but loopback)
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # no STUN: aiortc's default is Google's
         self.location: str | None = None
         self.answer_status = 0
         self.answer_headers: httpx.Headers | None = None
@@ -121,7 +124,8 @@ class WhepClient:
             if track.kind == "video" and not self._track.done():
                 self._track.set_result(track)
 
-        await self.pc.setLocalDescription(await self.pc.createOffer())
+        with gathering_on(self.host_addresses):
+            await self.pc.setLocalDescription(await self.pc.createOffer())
         async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(self.whep_url, content=self.pc.localDescription.sdp,
                                        headers={"Content-Type": "application/sdp"})
