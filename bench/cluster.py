@@ -6,10 +6,11 @@ and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mod
 - a command's round trip on a live session (takeOverControl, a CLICK while taken over, releaseControl):
   each command goes API process -> Ray actor call -> session host -> browser and back;
 - a step: a task of N steps (a click that changes the page), wall time per step, start call to end;
-- session start (start-session, answered when the browser tab is open), then terminate.
+- session start (start-session, answered when the browser tab is open), then terminate;
+- session start on one worker while it holds k idle sessions, k growing to --hold: where it doubles.
 Target (issue): under 5 ms added per command.
 
-Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10]
+Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10] [--hold 48]
 """
 from __future__ import annotations
 
@@ -76,6 +77,25 @@ def starts(server: ServerProcess, count: int) -> list[float]:
     return times
 
 
+def crowding(server: ServerProcess, hold: int, starts_each: int) -> list[tuple[int, float]]:
+    """Session start p50 on one worker while it already holds k idle sessions, for growing k."""
+    levels = sorted({0, *range(8, hold + 1, 8), hold})
+    held: list[str] = []
+    figures: list[tuple[int, float]] = []
+    with server.client() as client:
+        try:
+            for level in levels:
+                while len(held) < level:
+                    started = client.post("/start/start-session", json={})
+                    started.raise_for_status()
+                    held.append(started.json()["sessionId"])
+                figures.append((level, pct(starts(server, starts_each), 50)))
+        finally:
+            for sid in held:
+                message(client, sid, {"actionType": "state", "newState": "terminate"})
+    return figures
+
+
 def row(name: str, single: list[float], cluster: list[float], target: str = "") -> None:
     s, c = pct(single, 50), pct(cluster, 50)
     print(f"{name:<34} single p50 {s:8.1f} ms   cluster p50 {c:8.1f} ms   added {c - s:+7.1f} ms  "
@@ -87,6 +107,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--starts", type=int, default=10)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--hold", type=int, default=48, help="most idle sessions held while starting more")
     args = parser.parse_args()
     llm = ScriptedLLM().start()
     env = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench",
@@ -97,7 +118,7 @@ def main() -> None:
         cluster = LocalCluster(Path(tmp) / "cluster", env)
         try:
             cluster.start()
-            cluster.add_worker(4).wait_ready()
+            cluster.add_worker(args.hold + 2).wait_ready()
             api = cluster.add_api()
             print(f"command round trip over HTTP, {args.rounds} rounds of takeover/click/release; "
                   f"session start x{args.starts}; a {args.steps}-step task")
@@ -106,6 +127,14 @@ def main() -> None:
             row("session start", starts(single, args.starts), starts(api, args.starts))
             row("step (wall time per step)", [steps(single, llm, site, args.steps, "single")],
                 [steps(api, llm, site, args.steps, "cluster")])
+            figures = crowding(api, args.hold, args.starts)
+            base = figures[0][1]
+            print(f"session start p50 on one worker ({args.hold + 2} slots) while it holds k idle sessions:")
+            for level, p50 in figures:
+                print(f"  k = {level:3d}   {p50:8.1f} ms   x{p50 / base:.2f} of k = 0")
+            doubled = next((level for level, p50 in figures if p50 >= 2 * base), None)
+            print(f"sessions per worker before start latency doubles: "
+                  f"{doubled if doubled is not None else f'more than {args.hold} (not doubled)'}")
         finally:
             single.stop()
             cluster.close()

@@ -98,7 +98,10 @@ class SessionHost:
 
     async def _release(self, session_id: str) -> None:
         try:
-            await self.redis.hdel(names.session_hosts_key(self.settings.cluster_name), session_id)
+            await self.store.session_hosts.forget(session_id)
+        except Exception:
+            log.exception("session %s: still listed as held here", session_id)
+        try:
             await release_slot(session_id)
         except Exception:
             log.exception("session %s: its slot was not released", session_id)
@@ -113,7 +116,11 @@ class SessionHost:
             profile = ProfileBinding(state=state, save=self.environments.saver(env_id, session_id))
         await self._runtime.open_session(session_id, account_id, expires_in_ms, profile=profile, proxy=proxy,
                                          policy=policy)
-        await self.redis.hset(names.session_hosts_key(self.settings.cluster_name), session_id, self.name)
+        try:
+            await self.store.session_hosts.place(session_id, self.name)  # how every API process finds it
+        except BaseException:
+            await self._runtime.close_session(session_id, "start_failed")
+            raise
 
     async def close_session(self, session_id: str, reason: str) -> bool:
         closed = await self._runtime.close_session(session_id, reason)

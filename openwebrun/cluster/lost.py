@@ -1,7 +1,7 @@
 """Lost workers: every API process looks, every `interval_s`, at the hosts that hold sessions; when
 one is gone (its Ray node dead, or its actor dead), its sessions end with reason `instance_lost` and
 their unfinished tasks fail with BROWSER_CRASHED. Exactly one process handles each session: the one
-whose HDEL removed it from the session -> host map. The endings are written to the store and
+whose DELETE removed it from the session -> host map (in the store). The endings are written to the store and
 published on the cluster's channel, so sockets on every API process hear them.
 """
 from __future__ import annotations
@@ -57,10 +57,9 @@ class LostWorkers:
 
     async def sweep(self) -> int:
         """End the sessions of hosts that are gone; returns how many this process ended."""
-        held = await self.client.hgetall(names.session_hosts_key(self.runtime.cluster))
         by_host: dict[str, list[str]] = {}
-        for session_id, host in held.items():
-            by_host.setdefault(_text(host), []).append(_text(session_id))
+        for session_id, host in (await self.store.session_hosts.every()).items():
+            by_host.setdefault(host, []).append(session_id)
         if not by_host:
             return 0
         alive = {w["name"] for w in await self.runtime.workers()}
@@ -70,7 +69,7 @@ class LostWorkers:
                 continue
             log.warning("worker %s is gone: ending its %d sessions", host, len(sessions))
             for session_id in sessions:
-                if await self.client.hdel(names.session_hosts_key(self.runtime.cluster), session_id):
+                if await self.store.session_hosts.forget(session_id):
                     await self._end(session_id)
                     ended += 1
         return ended
@@ -110,6 +109,3 @@ class LostWorkers:
             except Exception as exc:  # the store has the endings; only live listeners miss them
                 log.warning("the end of session %s was not announced: %s", session_id, exc)
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

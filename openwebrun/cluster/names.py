@@ -1,4 +1,4 @@
-"""The names the cluster's parts find each other by (Ray actors, placement groups, Redis keys)."""
+"""The names the cluster's parts find each other by (Ray actors, placement groups, Redis channels)."""
 from __future__ import annotations
 
 HOST_PREFIX = "host-"
@@ -28,11 +28,6 @@ def events_channel(cluster: str) -> str:
 
 def socket_channel(cluster: str) -> str:
     return f"{cluster}:socketio"
-
-
-def session_hosts_key(cluster: str) -> str:
-    """Redis hash: session id -> the host actor that holds it."""
-    return f"{cluster}:session-hosts"
 
 
 SLOT = "browser_slot"  # the custom Ray resource: one per session a worker can hold

@@ -35,12 +35,19 @@ class EventPublisher(HubFollower):
         super().__init__(hub, maxsize=10_000)
         self.client = client
         self.channel = channel
+        self.lost = 0  # events not published since Redis went away
 
     async def handle(self, event: Event) -> None:
         try:
             await self.client.publish(self.channel, pickle.dumps(event))
         except Exception as exc:  # Redis down: live events are lost, results are not
-            log.warning("event %s of session %s not published: %s", event.kind, event.session_id, exc)
+            if not self.lost:
+                log.warning("Redis is unreachable (%s): live events are lost until it is back", exc)
+            self.lost += 1
+            return
+        if self.lost:
+            log.warning("Redis is back: %d live events were lost", self.lost)
+            self.lost = 0
 
 
 class EventFeed:

@@ -3,7 +3,8 @@ SessionRuntime, routed to the session host that holds each session.
 
 Ray places a new session: a placement group of one `browser_slot` lands on a worker with a free slot
 (none free: NO_AVAILABLE_INSTANCES at once), and the session opens in that worker's host. Which
-host holds a session is kept in Redis, so every API process (and one that restarted) finds it.
+host holds a session is kept in the store (PostgreSQL), so every API process (and one that restarted)
+finds it, Redis or not.
 """
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ class ClusterRuntime:
         self.settings = settings
         self.cluster = settings.cluster_name
         self.reach = Reach(allow_private=settings.allow_private_networks(default=False))
-        self.redis = connect(settings.redis_url or "")
+        self.store = store
+        self.redis = connect(settings.redis_url or "")  # announces the endings of lost workers' sessions
         self.lost = LostWorkers(self, store, self.redis, interval_s=settings.worker_watch_interval_s)
         self._hosts: dict[str, Any] = {}  # actor name -> handle
         self._session_hosts: OrderedDict[str, str] = OrderedDict()  # session id -> actor name, oldest first
@@ -104,10 +106,9 @@ class ClusterRuntime:
         """The host actor of a live session (a session never moves: its host is remembered)."""
         name = self._session_hosts.get(session_id)
         if name is None:
-            found = await self.redis.hget(names.session_hosts_key(self.cluster), session_id)
-            if found is None:
+            name = await self.store.session_hosts.host_of(session_id)
+            if name is None:
                 return None
-            name = found.decode() if isinstance(found, bytes) else found
             self._session_hosts[session_id] = name
             if len(self._session_hosts) > REMEMBERED_SESSIONS:
                 self._session_hosts.popitem(last=False)

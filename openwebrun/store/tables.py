@@ -216,3 +216,13 @@ class PolicyAuditRow(Base):
     decision: Mapped[str] = mapped_column(String(16))
     human_response: Mapped[str | None] = mapped_column(String(16), nullable=True)  # approved, rejected
     layer: Mapped[str] = mapped_column(String(16))  # agent (before the action) or network (the proxy lane)
+
+
+class SessionHostRow(Base):
+    """Cluster mode: which session host (a worker's Ray actor) holds a live session. Written by that
+    host before the API process stores the session, so it has no foreign key; gone when the session ends."""
+
+    __tablename__ = "session_hosts"
+
+    session_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    host: Mapped[str] = mapped_column(String(128))

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis as redis_client
 
 from tests.e2e.conftest import SITE, act, done, poll_until_finished, script, send_task, terminate, wait_until
 from tests.e2e.test_control import interact, message, state
 from tests.support import netns
-from tests.support.cluster import PG_PORT, REDIS_PORT, LocalCluster, kill_tree
+from tests.support.cluster import PG_PORT, REDIS_PORT, REDIS_URL, START_TIMEOUT_S, LocalCluster, kill_tree
 from tests.support.forward import forwarded
 from tests.support.live_view import FrameSocket, WhepClient
 from tests.support.recording_site import RecordingSite
@@ -36,8 +37,16 @@ def network(llm):
         return
     llm_port = urlsplit(llm.base_url).port
     assert llm_port is not None
-    with netns.network(ROLES) as net, forwarded(net.host_address, [PG_PORT, REDIS_PORT, llm_port]):
+    with netns.network(ROLES) as net, forwarded(net.host_address, [PG_PORT, llm_port]):
         yield net
+
+
+@pytest.fixture(scope="module")
+def redis_link(network):
+    """Redis as the nodes reach it: through a forwarded port the test can cut (an outage) and restore."""
+    with forwarded(network.host_address if network else "127.0.0.1", []) as forwarder:
+        port = forwarder.add(REDIS_PORT, REDIS_PORT if network else 0)
+        yield forwarder, port
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +58,13 @@ def rsite(network):
 
 
 @pytest.fixture(scope="module")
-def cluster(llm, network, tmp_path_factory):
+def cluster(llm, network, redis_link, tmp_path_factory):
     llm_url = llm.base_url.replace("127.0.0.1", network.host_address) if network else llm.base_url
+    redis = urlsplit(REDIS_URL)._replace(netloc=f"{network.host_address if network else '127.0.0.1'}:{redis_link[1]}")
     c = LocalCluster(tmp_path_factory.mktemp("cluster"), {
         "OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "test",
         "OPENWEBRUN_LLM_MAX_RETRIES": "0", "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true",
-        "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_GUARDRAIL_TIMEOUT_S": "60"}, network)
+        "OPENWEBRUN_WAIT_WINDOW_S": "0", "OPENWEBRUN_GUARDRAIL_TIMEOUT_S": "60"}, network, redis_url=redis.geturl())
     try:
         c.start()
         workers = [c.add_worker(SLOTS), c.add_worker(SLOTS)]
@@ -187,6 +197,52 @@ async def test_a_whep_viewer_gets_video_from_the_worker_through_the_other_api_pr
         assert (await asyncio.to_thread(terminate, two, sid)).status_code == 200
 
 
+def subscribers(cluster, channel: str) -> int:
+    client = redis_client.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        return dict(client.pubsub_numsub(f"{cluster.name}:{channel}")).get(f"{cluster.name}:{channel}".encode(), 0)
+    finally:
+        client.close()
+
+
+def test_a_redis_outage_costs_live_events_only(cluster, apis, llm, rsite, redis_link):
+    one, two = apis
+    forwarder, port = redis_link
+    wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)
+    held = f"outage-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **act({"action": "navigate", "url": f"{rsite.url}/list.html"})},
+                       done("read through the outage")])
+    gate = llm.gate(held)
+    sid = one.post("/start/start-session", json={}).json()["sessionId"]
+    with SessionSocket(str(two.base_url).rstrip("/"), sid) as sock:
+        tid = send_task(one, sid, f"read {tag}", startingPoint=f"{rsite.url}/control.html").json()["taskId"]
+        gate.wait_arrived()
+        listening = {channel: subscribers(cluster, channel) for channel in ("events", "socketio")}
+        assert listening["events"] == 2 and listening["socketio"] >= 1, listening  # API processes with sockets
+        forwarder.cut(port)
+        try:
+            # The way to a session is in PostgreSQL: the other API process still steers it.
+            assert state(two, sid, "pause").status_code == 200
+            assert state(two, sid, "resume").status_code == 200
+            gate.release()
+            body = poll_until_finished(two, sid, tid)
+            assert body["status"] == "completed" and body["data"]["message"] == "read through the outage", body
+            assert len(two.get(f"/task/{sid}/{tid}/steps").json()["steps"]) >= 2  # recorded by the worker
+            other = two.post("/start/start-session", json={})
+            assert other.status_code == 200, other.text
+            assert terminate(one, other.json()["sessionId"]).status_code == 200
+        finally:
+            forwarder.restore(port)
+        # Live events come back once every API process listens again (python-socketio retries with a back-off).
+        wait_until(lambda: {c: subscribers(cluster, c) for c in listening} == listening, timeout=90)
+        again = script(llm, [done("after the outage")])
+        later = send_task(one, sid, f"again {again}").json()["taskId"]
+        assert sock.wait_for(lambda p: p.get("type") == "task_completed" and p.get("taskId") == later)
+        assert not [m for m in sock.messages("task_completed") if m.get("taskId") == tid]  # lost in the outage
+    assert terminate(two, sid).status_code == 200
+    wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)  # no browser slot was lost on the way
+
+
 def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, llm, rsite):
     one, two = apis
     wait_until(lambda: all_free(one, 2 * SLOTS), timeout=30)
@@ -217,7 +273,33 @@ def test_a_lost_worker_ends_its_sessions_and_the_cluster_goes_on(cluster, apis, 
     wait_until(lambda: [w["freeSlots"] for w in health(one)["workers"]] == [SLOTS], timeout=30)
     fresh = one.post("/start/start-session", json={})
     assert fresh.status_code == 200, fresh.text  # new sessions go to the live worker
-
-    cluster.apis[0].proc.kill()  # an API process dies: the session lives on in its worker
-    cluster.apis[0].proc.wait(10)
     assert terminate(two, fresh.json()["sessionId"]).status_code == 200
+
+
+def test_an_api_process_that_is_killed_loses_nothing(cluster, apis, llm, rsite):
+    one, two = apis
+    held = f"api-killed-{time.monotonic_ns()}"
+    tag = script(llm, [{"gate": held, **act({"action": "navigate", "url": f"{rsite.url}/list.html"})},
+                       done("outlived its API process")])
+    gate = llm.gate(held)
+    body = one.post("/start/start-session", json={"initialTask": {
+        "taskDetails": f"read {tag}", "startingPoint": f"{rsite.url}/control.html"}}).json()
+    sid, tid = body["sessionId"], body["taskId"]
+    gate.wait_arrived()
+    first = cluster.apis[0]
+    kill_tree(first.proc)  # the process that started the session and its task, without a chance to clean up
+    with SessionSocket(str(two.base_url).rstrip("/"), sid) as sock:
+        assert state(two, sid, "pause").status_code == 200
+        assert state(two, sid, "resume").status_code == 200
+        gate.release()
+        finished = sock.wait_for(lambda p: p.get("type") in ("task_completed", "error") and p.get("taskId") == tid)
+        assert finished["type"] == "task_completed", finished
+    first.start(timeout=START_TIMEOUT_S)  # restarted: it finds the session where it was
+    with first.client() as restarted:
+        polled = restarted.get(f"/task/{sid}/{tid}").json()
+        assert polled["status"] == "completed" and polled["data"]["message"] == "outlived its API process", polled
+        again = script(llm, [done("again")])
+        later = send_task(restarted, sid, f"again {again}")
+        assert later.status_code == 200, later.text
+        assert poll_until_finished(restarted, sid, later.json()["taskId"])["status"] == "completed"
+        assert terminate(restarted, sid).status_code == 200

@@ -24,7 +24,7 @@ async def test_empty_to_head(empty_db_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # must not depend on the working directory
     assert await migrate.current_revision(empty_db_url) is None
     await migrate.upgrade(empty_db_url)
-    assert await migrate.current_revision(empty_db_url) == migrate.head_revision() == "0006"
+    assert await migrate.current_revision(empty_db_url) == migrate.head_revision() == "0007"
     assert await migrate.is_up_to_date(empty_db_url)
     db = Database(empty_db_url)
     try:

@@ -1,5 +1,5 @@
 """A cluster on one machine: a Ray head, `openwebrun worker`s and `openwebrun serve` API processes, all
-real processes, sharing a fresh PostgreSQL database and a Redis key prefix of their own.
+real processes, sharing a fresh PostgreSQL database and a Redis channel prefix of their own.
 
 On loopback by default; given a `netns.Network`, every node runs in a namespace of its own (roles
 `head`, `worker-N`, `api-N`) and reaches PostgreSQL and Redis at the bridge's address, where the
@@ -19,7 +19,6 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-import redis
 
 from tests.support.netns import Network
 from tests.support.servers import API_KEY, ServerProcess, alive, descendants, free_port
@@ -129,7 +128,8 @@ class Worker:
 
 
 class LocalCluster:
-    def __init__(self, root: Path, env: dict[str, str], network: Network | None = None):
+    def __init__(self, root: Path, env: dict[str, str], network: Network | None = None, redis_url: str = ""):
+        """`redis_url`: where the nodes reach Redis (default: the machine's, at the services' address)."""
         self.root = root
         self.network = network
         self.name = "t" + uuid.uuid4().hex[:10]
@@ -142,7 +142,7 @@ class LocalCluster:
                     "OPENWEBRUN_RAY_ADDRESS": f"{self.address('head')}:{self.ray_port}",
                     "OPENWEBRUN_DATABASE_URL":
                         f"postgresql+asyncpg://{PG_HOST.replace('127.0.0.1', services)}/{self.database}",
-                    "OPENWEBRUN_REDIS_URL": REDIS_URL.replace("127.0.0.1", services),
+                    "OPENWEBRUN_REDIS_URL": redis_url or REDIS_URL.replace("127.0.0.1", services),
                     "OPENWEBRUN_CLUSTER_NAME": self.name,
                     "OPENWEBRUN_DATA_DIR": str(self.data_dir), "OPENWEBRUN_API_KEY": API_KEY,
                     "OPENWEBRUN_WORKER_WATCH_INTERVAL_S": "1", "RAY_USAGE_STATS_ENABLED": "0",
@@ -209,14 +209,16 @@ class LocalCluster:
         return server
 
     def worker_holding(self, session_id: str) -> Worker:
-        """The worker whose host holds the session (from the cluster's session -> host map in Redis)."""
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-        try:
-            host = client.hget(f"{self.name}:session-hosts", session_id)
-        finally:
-            client.close()
-        assert host is not None, f"no worker holds session {session_id}"
-        node_id = host.decode().removeprefix("host-")
+        """The worker whose host holds the session (from the cluster's session -> host map in PostgreSQL)."""
+        async def host() -> str | None:
+            conn = await asyncpg.connect(PG_ADMIN.rsplit("/", 1)[0] + f"/{self.database}", timeout=10)
+            try:
+                return await conn.fetchval("SELECT host FROM session_hosts WHERE session_id = $1", session_id)
+            finally:
+                await conn.close()
+        name = asyncio.run(host())
+        assert name is not None, f"no worker holds session {session_id}"
+        node_id = name.removeprefix("host-")
         return next(w for w in self.workers if f"ready on node {node_id}" in w.log())
 
     def close(self) -> None:
@@ -240,10 +242,6 @@ class LocalCluster:
                     os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(Exception):
             asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
-        with contextlib.suppress(Exception):
-            client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-            client.delete(f"{self.name}:session-hosts")
-            client.close()
         for path in Path("/tmp").glob(f"owr-ray-{self.name}*"):
             shutil.rmtree(path, ignore_errors=True)
 

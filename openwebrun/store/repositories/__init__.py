@@ -7,6 +7,7 @@ from openwebrun.store.repositories.environments import EnvironmentRepository
 from openwebrun.store.repositories.files import FileRepository
 from openwebrun.store.repositories.keys import AmbiguousKeyPrefix, ApiKeyRepository
 from openwebrun.store.repositories.policies import PolicyRepository
+from openwebrun.store.repositories.session_hosts import SessionHostRepository
 from openwebrun.store.repositories.sessions import SessionRepository
 from openwebrun.store.repositories.steps import StepRepository
 from openwebrun.store.repositories.tasks import TaskNotFound, TaskRepository
@@ -22,6 +23,7 @@ class Store:
         self.accounts = AccountRepository(db)
         self.keys = ApiKeyRepository(db)
         self.sessions = SessionRepository(db)
+        self.session_hosts = SessionHostRepository(db)
         self.tasks = TaskRepository(db)
         self.steps = StepRepository(db)
         self.files = FileRepository(db)
@@ -33,6 +35,6 @@ class Store:
 
 __all__ = [
     "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "EnvironmentRepository", "FileRepository",
-    "PolicyRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository",
+    "PolicyRepository", "SessionHostRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository",
     "UsageRepository", "WebhookRepository",
 ]
