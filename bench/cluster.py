@@ -6,11 +6,12 @@ and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mod
 - a command's round trip on a live session (takeOverControl, a CLICK while taken over, releaseControl):
   each command goes API process -> Ray actor call -> session host -> browser and back;
 - a step: a task of N steps (a click that changes the page), wall time per step, start call to end;
+- a bare Ray actor call (the session host's ping) from a driver: Ray's own share of a command;
 - session start (start-session, answered when the browser tab is open), then terminate;
 - session start on one worker while it holds k idle sessions, k growing to --hold: where it doubles.
 Target (issue): under 5 ms added per command.
 
-Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10] [--hold 48]
+Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10] [--hold 200]
 """
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def starts(server: ServerProcess, count: int) -> list[float]:
 
 def crowding(server: ServerProcess, hold: int, starts_each: int) -> list[tuple[int, float]]:
     """Session start p50 on one worker while it already holds k idle sessions, for growing k."""
-    levels = sorted({0, *range(8, hold + 1, 8), hold})
+    levels = sorted({0, hold // 8, hold // 4, hold // 2, 3 * hold // 4, hold})
     held: list[str] = []
     figures: list[tuple[int, float]] = []
     with server.client() as client:
@@ -96,6 +97,35 @@ def crowding(server: ServerProcess, hold: int, starts_each: int) -> list[tuple[i
     return figures
 
 
+def actor_floor(cluster: LocalCluster, worker_id: str, calls: int) -> list[float]:
+    """Milliseconds per call of the session host's `ping` (nothing to do) from a Ray driver in this
+    process: what Ray itself costs a command, below everything openwebrun adds."""
+    import ray
+
+    from openwebrun.cluster import names
+
+    ray.init(address=cluster.env["OPENWEBRUN_RAY_ADDRESS"], namespace=cluster.name, log_to_driver=False)
+    try:
+        host = ray.get_actor(names.host_name(worker_id), cluster.name)
+        ray.get(host.ping.remote())
+        times = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            ray.get(host.ping.remote(), timeout=30)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+    finally:
+        ray.shutdown()
+
+
+def doubled(figures: list[tuple[int, float]]) -> str:
+    """The first k from which start stays at twice k = 0 or more (one slow level is noise)."""
+    base = figures[0][1]
+    level = next((level for i, (level, _) in enumerate(figures) if all(p50 >= 2 * base for _, p50 in figures[i:])),
+                 None)
+    return str(level) if level is not None else f"more than {figures[-1][0]}"
+
+
 def row(name: str, single: list[float], cluster: list[float], target: str = "") -> None:
     s, c = pct(single, 50), pct(cluster, 50)
     print(f"{name:<34} single p50 {s:8.1f} ms   cluster p50 {c:8.1f} ms   added {c - s:+7.1f} ms  "
@@ -107,14 +137,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--starts", type=int, default=10)
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--hold", type=int, default=48, help="most idle sessions held while starting more")
+    parser.add_argument("--hold", type=int, default=200, help="most idle sessions held while starting more")
     args = parser.parse_args()
     llm = ScriptedLLM().start()
     env = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench",
            "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true", "OPENWEBRUN_WAIT_WINDOW_S": "0",
            "OPENWEBRUN_STEP_SCREENSHOTS": "off"}
     with tempfile.TemporaryDirectory(prefix="owr-bench-cluster-") as tmp, static_site(SITE) as site:
-        single = ServerProcess(Path(tmp) / "single", env).start()
+        single = ServerProcess(Path(tmp) / "single", {**env, "OPENWEBRUN_MAX_SESSIONS": str(args.hold + 2)}).start()
         cluster = LocalCluster(Path(tmp) / "cluster", env)
         try:
             cluster.start()
@@ -124,17 +154,21 @@ def main() -> None:
                   f"session start x{args.starts}; a {args.steps}-step task")
             row("command round trip", commands(single, site, args.rounds), commands(api, site, args.rounds),
                 "target: under 5 ms added")
+            with api.client() as client:
+                worker_id = client.get("/start/health").json()["workers"][0]["id"]
+            floor = actor_floor(cluster, worker_id, 3 * args.rounds)
+            print(f"{'  of which a bare Ray actor call':<34} p50 {pct(floor, 50):.1f} ms (p95 {pct(floor, 95):.1f}): "
+                  f"a session host's ping from a driver, the floor under any command")
             row("session start", starts(single, args.starts), starts(api, args.starts))
             row("step (wall time per step)", [steps(single, llm, site, args.steps, "single")],
                 [steps(api, llm, site, args.steps, "cluster")])
-            figures = crowding(api, args.hold, args.starts)
-            base = figures[0][1]
-            print(f"session start p50 on one worker ({args.hold + 2} slots) while it holds k idle sessions:")
-            for level, p50 in figures:
-                print(f"  k = {level:3d}   {p50:8.1f} ms   x{p50 / base:.2f} of k = 0")
-            doubled = next((level for level, p50 in figures if p50 >= 2 * base), None)
-            print(f"sessions per worker before start latency doubles: "
-                  f"{doubled if doubled is not None else f'more than {args.hold} (not doubled)'}")
+            alone, spread = crowding(single, args.hold, args.starts), crowding(api, args.hold, args.starts)
+            print("session start p50 while the server (one process) or the worker (cluster) holds k idle sessions:")
+            for (level, one), (_, many) in zip(alone, spread, strict=True):
+                print(f"  k = {level:3d}   single {one:7.1f} ms (x{one / alone[0][1]:.2f})   "
+                      f"cluster {many:7.1f} ms (x{many / spread[0][1]:.2f})")
+            print(f"sessions before start latency doubles: single {doubled(alone)}, "
+                  f"cluster (per worker) {doubled(spread)}")
         finally:
             single.stop()
             cluster.close()

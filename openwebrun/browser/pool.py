@@ -1,7 +1,8 @@
 """A pool of Chromium processes handing out one browser context per session.
 
-One process holds up to `contexts_per_browser` contexts; a new process starts when all are
-full. One process is kept warm so that a session starts without a browser launch. Every context
+One process holds up to `contexts_per_browser` contexts. One process with room is kept warm so
+that a session starts without a browser launch: when the last free place is taken, the next process
+starts in the background, and an empty process closes only while another one has room. Every context
 connects through the pool's reach proxy (reach_proxy.py), which applies the reach rules, on a
 lane (a port) of its own that carries the context's avoided domains (`lane(context)`).
 
@@ -51,10 +52,13 @@ class BrowserPool:
         self._processes: list[_Process] = []
         self._lanes: dict[BrowserContext, Lane] = {}
         self._lock = asyncio.Lock()
+        self._warm = False
+        self._spare: asyncio.Task | None = None  # a process being started before it is needed
 
     async def start(self, warm: bool = True) -> None:
         await self._proxy.start()
         self._pw = await async_playwright().start()
+        self._warm = warm
         if warm:
             async with self._lock:
                 await self._launch()
@@ -83,6 +87,29 @@ class BrowserPool:
         self._processes.append(proc)
         return proc
 
+    def _has_room(self, proc: _Process) -> bool:
+        return not proc.dedicated and len(proc.contexts) < self.contexts_per_browser and proc.browser.is_connected()
+
+    def _keep_warm(self) -> None:
+        """Start the next process in the background when no process has room left (under the lock)."""
+        if self._warm and self._spare is None and not any(self._has_room(p) for p in self._processes):
+            self._spare = asyncio.create_task(self._launch_spare(), name="browser-spare")
+
+    async def _launch_spare(self) -> None:
+        try:
+            async with self._lock:
+                if not any(self._has_room(p) for p in self._processes):
+                    await self._launch()
+        except Exception as exc:  # the next start launches (and reports) it itself
+            log.warning("the spare browser did not start: %s", exc)
+        finally:
+            self._spare = None
+
+    async def settled(self) -> None:
+        """Returns once a spare process being started has started (or failed)."""
+        if self._spare is not None:
+            await asyncio.gather(self._spare, return_exceptions=True)
+
     def _forget(self, proc: _Process) -> None:
         if proc in self._processes:
             self._processes.remove(proc)
@@ -105,8 +132,7 @@ class BrowserPool:
                 if proxy is not None and proxy.level == "system":
                     proc = await self._launch(proxy_server=lane.url)
                 else:
-                    shared = next((p for p in self._processes if not p.dedicated
-                                   and len(p.contexts) < self.contexts_per_browser and p.browser.is_connected()), None)
+                    shared = next((p for p in self._processes if self._has_room(p)), None)
                     proc = shared if shared is not None else await self._launch()
                 try:
                     context = await proc.browser.new_context(**options)
@@ -116,6 +142,7 @@ class BrowserPool:
                         await self._close_browser(proc.browser)
                     raise
                 proc.contexts.add(context)
+                self._keep_warm()
         except BaseException:
             await self._proxy.close_lane(lane)
             raise
@@ -134,7 +161,7 @@ class BrowserPool:
             asyncio.ensure_future(self._proxy.close_lane(lane))
 
     async def release(self, context: BrowserContext) -> None:
-        """Close a context; a process left empty is closed unless it is the last (warm) one."""
+        """Close a context; a process left empty is closed while another process has room (one stays warm)."""
         try:
             await asyncio.wait_for(context.close(), timeout=10)
         except Exception as exc:  # a crashed browser: its context is gone anyway
@@ -145,8 +172,8 @@ class BrowserPool:
         async with self._lock:
             for proc in list(self._processes):
                 proc.contexts.discard(context)
-                shared = sum(1 for p in self._processes if not p.dedicated)
-                if not proc.contexts and (proc.dedicated or shared > 1):
+                others_have_room = any(self._has_room(p) for p in self._processes if p is not proc)
+                if not proc.contexts and (proc.dedicated or others_have_room):
                     self._processes.remove(proc)
                     await self._close_browser(proc.browser)
 
@@ -158,6 +185,8 @@ class BrowserPool:
 
     async def close(self) -> None:
         """Close every browser process and the Playwright driver."""
+        self._warm = False
+        await self.settled()
         async with self._lock:
             procs, self._processes = self._processes, []
             for proc in procs:
