@@ -1,8 +1,9 @@
 """Cluster mode against one process, in the same run on this machine.
 
-Both set-ups are real processes on loopback: `openwebrun serve` alone (in-process runtime, SQLite),
-and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mode (PostgreSQL at
-127.0.0.1:5432, Redis at 127.0.0.1:6379), the scripted LLM answering at once. Measured over HTTP:
+Both set-ups are real processes: `openwebrun serve` alone (in-process runtime, SQLite, on loopback),
+and a Ray head + one `openwebrun worker` + one `openwebrun serve` in cluster mode (PostgreSQL and
+Redis of this machine), each node in a network namespace of its own on a bridge when it can make
+them (root), as tests/e2e/test_cluster.py does; the scripted LLM answers at once. Measured over HTTP:
 - a command's round trip on a live session (takeOverControl, a CLICK while taken over, releaseControl):
   each command goes API process -> Ray actor call -> session host -> browser and back;
 - a step: a task of N steps (a click that changes the page), wall time per step, start call to end;
@@ -16,18 +17,24 @@ Usage: python bench/cluster.py [--rounds 30] [--starts 10] [--steps 10] [--hold 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from bench.stats import pct  # noqa: E402
+from openwebrun.cluster import names  # noqa: E402
 from tests.fakes.llm_server import ScriptedLLM  # noqa: E402
-from tests.support.cluster import LocalCluster  # noqa: E402
+from tests.support import netns  # noqa: E402
+from tests.support.cluster import PG_PORT, REDIS_PORT, LocalCluster  # noqa: E402
+from tests.support.forward import forwarded  # noqa: E402
 from tests.support.servers import ServerProcess, static_site  # noqa: E402
 
 SITE = ROOT / "tests" / "e2e" / "site"
@@ -97,25 +104,29 @@ def crowding(server: ServerProcess, hold: int, starts_each: int) -> list[tuple[i
     return figures
 
 
+FLOOR = """
+import sys, time, ray
+address, namespace, host_name, node_ip, calls = sys.argv[1:6]
+ray.init(address=address, namespace=namespace, log_to_driver=False, _node_ip_address=node_ip or None)
+host = ray.get_actor(host_name, namespace)
+ray.get(host.ping.remote())
+for _ in range(int(calls)):
+    started = time.perf_counter()
+    ray.get(host.ping.remote(), timeout=30)
+    print((time.perf_counter() - started) * 1000)
+ray.shutdown()
+"""
+
+
 def actor_floor(cluster: LocalCluster, worker_id: str, calls: int) -> list[float]:
-    """Milliseconds per call of the session host's `ping` (nothing to do) from a Ray driver in this
-    process: what Ray itself costs a command, below everything openwebrun adds."""
-    import ray
-
-    from openwebrun.cluster import names
-
-    ray.init(address=cluster.env["OPENWEBRUN_RAY_ADDRESS"], namespace=cluster.name, log_to_driver=False)
-    try:
-        host = ray.get_actor(names.host_name(worker_id), cluster.name)
-        ray.get(host.ping.remote())
-        times = []
-        for _ in range(calls):
-            started = time.perf_counter()
-            ray.get(host.ping.remote(), timeout=30)
-            times.append((time.perf_counter() - started) * 1000)
-        return times
-    finally:
-        ray.shutdown()
+    """Milliseconds per call of the session host's `ping` (nothing to do) from a Ray driver on the API
+    process's host: what Ray itself costs a command, below everything openwebrun adds."""
+    node_ip = cluster.address("api-1") if cluster.network else ""
+    done = subprocess.run(cluster.inside("api-1", [
+        sys.executable, "-c", FLOOR, cluster.env["OPENWEBRUN_RAY_ADDRESS"], cluster.name,
+        names.host_name(worker_id), node_ip, str(calls)]), env=cluster.env, capture_output=True, text=True,
+        timeout=300, check=True)
+    return [float(line) for line in done.stdout.split()]
 
 
 def doubled(figures: list[tuple[int, float]]) -> str:
@@ -140,39 +151,59 @@ def main() -> None:
     parser.add_argument("--hold", type=int, default=200, help="most idle sessions held while starting more")
     args = parser.parse_args()
     llm = ScriptedLLM().start()
-    env = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench",
+    with contextlib.ExitStack() as stack:
+        network = None
+        services = "127.0.0.1"
+        why = netns.available()
+        if why is None:  # each node a host of its own on a bridge, as in tests/e2e/test_cluster.py
+            network = stack.enter_context(netns.network(("head", "worker-1", "api-1")))
+            services = network.host_address
+            stack.enter_context(forwarded(services, [PG_PORT, REDIS_PORT, urlsplit(llm.base_url).port or 80]))
+        else:
+            print(f"no network namespaces ({why}): the cluster runs on loopback, where Ray's drivers reach "
+                  "the head at this machine's own address")
+        run(args, llm, network, services, stack)
+
+
+def run(args: argparse.Namespace, llm: ScriptedLLM, network: netns.Network | None, services: str,
+        stack: contextlib.ExitStack) -> None:
+    env = {"OPENWEBRUN_MODEL": "scripted-model", "OPENAI_API_KEY": "bench",
            "OPENWEBRUN_BROWSER_ALLOW_PRIVATE_NETWORKS": "true", "OPENWEBRUN_WAIT_WINDOW_S": "0",
            "OPENWEBRUN_STEP_SCREENSHOTS": "off"}
-    with tempfile.TemporaryDirectory(prefix="owr-bench-cluster-") as tmp, static_site(SITE) as site:
-        single = ServerProcess(Path(tmp) / "single", {**env, "OPENWEBRUN_MAX_SESSIONS": str(args.hold + 2)}).start()
-        cluster = LocalCluster(Path(tmp) / "cluster", env)
-        try:
-            cluster.start()
-            cluster.add_worker(args.hold + 2).wait_ready()
-            api = cluster.add_api()
-            print(f"command round trip over HTTP, {args.rounds} rounds of takeover/click/release; "
-                  f"session start x{args.starts}; a {args.steps}-step task")
-            row("command round trip", commands(single, site, args.rounds), commands(api, site, args.rounds),
-                "target: under 5 ms added")
-            with api.client() as client:
-                worker_id = client.get("/start/health").json()["workers"][0]["id"]
-            floor = actor_floor(cluster, worker_id, 3 * args.rounds)
-            print(f"{'  of which a bare Ray actor call':<34} p50 {pct(floor, 50):.1f} ms (p95 {pct(floor, 95):.1f}): "
-                  f"a session host's ping from a driver, the floor under any command")
-            row("session start", starts(single, args.starts), starts(api, args.starts))
-            row("step (wall time per step)", [steps(single, llm, site, args.steps, "single")],
-                [steps(api, llm, site, args.steps, "cluster")])
-            alone, spread = crowding(single, args.hold, args.starts), crowding(api, args.hold, args.starts)
-            print("session start p50 while the server (one process) or the worker (cluster) holds k idle sessions:")
-            for (level, one), (_, many) in zip(alone, spread, strict=True):
-                print(f"  k = {level:3d}   single {one:7.1f} ms (x{one / alone[0][1]:.2f})   "
-                      f"cluster {many:7.1f} ms (x{many / spread[0][1]:.2f})")
-            print(f"sessions before start latency doubles: single {doubled(alone)}, "
-                  f"cluster (per worker) {doubled(spread)}")
-        finally:
-            single.stop()
-            cluster.close()
-            llm.stop()
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="owr-bench-cluster-"))
+    site = stack.enter_context(static_site(SITE, host=services))
+    single = ServerProcess(Path(tmp) / "single", {**env, "OPENAI_BASE_URL": llm.base_url,
+                                                  "OPENWEBRUN_MAX_SESSIONS": str(args.hold + 2)})
+    cluster = LocalCluster(Path(tmp) / "cluster",
+                           {**env, "OPENAI_BASE_URL": llm.base_url.replace("127.0.0.1", services)}, network)
+    try:
+        single.start()
+        cluster.start()
+        cluster.add_worker(args.hold + 2).wait_ready()
+        api = cluster.add_api()
+        print(f"command round trip over HTTP, {args.rounds} rounds of takeover/click/release; "
+              f"session start x{args.starts}; a {args.steps}-step task")
+        row("command round trip", commands(single, site, args.rounds), commands(api, site, args.rounds),
+            "target: under 5 ms added")
+        with api.client() as client:
+            worker_id = client.get("/start/health").json()["workers"][0]["id"]
+        floor = actor_floor(cluster, worker_id, 3 * args.rounds)
+        print(f"{'  of which a bare Ray actor call':<34} p50 {pct(floor, 50):.1f} ms (p95 {pct(floor, 95):.1f}): "
+              f"a session host's ping from a driver, the floor under any command")
+        row("session start", starts(single, args.starts), starts(api, args.starts))
+        row("step (wall time per step)", [steps(single, llm, site, args.steps, "single")],
+            [steps(api, llm, site, args.steps, "cluster")])
+        alone, spread = crowding(single, args.hold, args.starts), crowding(api, args.hold, args.starts)
+        print("session start p50 while the server (one process) or the worker (cluster) holds k idle sessions:")
+        for (level, one), (_, many) in zip(alone, spread, strict=True):
+            print(f"  k = {level:3d}   single {one:7.1f} ms (x{one / alone[0][1]:.2f})   "
+                  f"cluster {many:7.1f} ms (x{many / spread[0][1]:.2f})")
+        print(f"sessions before start latency doubles: single {doubled(alone)}, "
+              f"cluster (per worker) {doubled(spread)}")
+    finally:
+        single.stop()
+        cluster.close()
+        llm.stop()
 
 
 if __name__ == "__main__":
