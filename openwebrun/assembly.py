@@ -28,9 +28,9 @@ from openwebrun.store.repositories import Store
 log = logging.getLogger("openwebrun")
 
 
-def build_pool(settings: Settings) -> BrowserPool:
+def build_pool(settings: Settings, max_sessions: int) -> BrowserPool:
     return BrowserPool(find_chromium(settings.chromium_path), headless=settings.headless,
-                       contexts_per_browser=settings.sessions_per_browser,
+                       contexts_per_browser=settings.sessions_per_browser, max_contexts=max_sessions,
                        reach=Reach(allow_private=settings.allow_private_networks(default=False)))
 
 

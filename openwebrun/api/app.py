@@ -94,7 +94,7 @@ def create_app(settings: Settings, *, on_new_key: Callable[[str], None] = announ
                                       Reach(allow_private=settings.webhook_allow_private),
                                       full_body=lambda t: task_body(t, links, start_call=False))
         else:
-            pool = build_pool(settings)
+            pool = build_pool(settings, settings.max_sessions)
             runtime = build_runtime(settings, pool, hub, settings.max_sessions)
             followers = build_followers(settings, store, files, runtime, hub, links)
             recorder, webhooks = followers.recorder, followers.webhooks

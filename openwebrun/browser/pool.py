@@ -42,10 +42,12 @@ class _Process:
 
 class BrowserPool:
     def __init__(self, executable: str | None, *, headless: bool = True, contexts_per_browser: int = 5,
-                 reach: Reach | None = None):
+                 max_contexts: int | None = None, reach: Reach | None = None):
+        """`max_contexts`: the sessions the caller allows at once; no spare process is started for more."""
         self.executable = executable
         self.headless = headless
         self.contexts_per_browser = contexts_per_browser
+        self.max_contexts = max_contexts
         self.reach = reach or Reach()
         self._proxy = ReachProxy(self.reach)
         self._pw: Playwright | None = None
@@ -92,7 +94,8 @@ class BrowserPool:
 
     def _keep_warm(self) -> None:
         """Start the next process in the background when no process has room left (under the lock)."""
-        if self._warm and self._spare is None and not any(self._has_room(p) for p in self._processes):
+        at_limit = self.max_contexts is not None and self.context_count >= self.max_contexts
+        if self._warm and self._spare is None and not at_limit and not any(self._has_room(p) for p in self._processes):
             self._spare = asyncio.create_task(self._launch_spare(), name="browser-spare")
 
     async def _launch_spare(self) -> None:

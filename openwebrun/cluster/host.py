@@ -61,7 +61,7 @@ class SessionHost:
         self.environments = EnvironmentService(store, files.blobs, max_archive_bytes=settings.max_profile_bytes)
         links = Links(settings.base_url, load_key(settings.signing_key, settings.data_dir), settings.download_link_ttl_s)
         self.hub = EventHub()
-        self.pool = build_pool(settings)
+        self.pool = build_pool(settings, self.slots)
         await self.pool.start()
         self.runtime = build_runtime(settings, self.pool, self.hub, self.slots)
         self.followers = build_followers(settings, store, files, self.runtime, self.hub, links)

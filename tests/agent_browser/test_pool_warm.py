@@ -38,3 +38,19 @@ async def test_a_pool_started_cold_starts_nothing_ahead():
         await pool.release(context)
     finally:
         await pool.close()
+
+
+async def test_no_spare_is_started_past_the_session_limit():
+    pool = BrowserPool(find_chromium(), contexts_per_browser=1, max_contexts=2)
+    await pool.start()
+    try:
+        first = await pool.new_context()
+        await pool.settled()
+        assert pool.process_count == 2  # room for the second session allowed
+        second = await pool.new_context()
+        await pool.settled()
+        assert pool.process_count == 2  # a third session is not allowed: nothing started for it
+        for context in (first, second):
+            await pool.release(context)
+    finally:
+        await pool.close()
