@@ -48,8 +48,11 @@ def browser(pw) -> Iterator[Browser]:
 def context(browser) -> Iterator[BrowserContext]:
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT_MS)
+    refused: list[str] = []  # what the pages' Content-Security-Policy blocked: nothing may be
+    context.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield context
     context.close()
+    assert not refused, refused
 
 
 def open_page(page: Page, server: ServerProcess, path: str) -> Page:

@@ -67,3 +67,21 @@ def test_dark_scheme_and_keyboard_start(browser, server):
         shoot(page, "sessions-dark")
     finally:
         context.close()
+
+
+
+def test_pages_run_only_their_own_scripts_and_cannot_be_framed(browser, server):
+    context = browser.new_context()  # its own: the refusal below is expected (the shared fixture allows none)
+    try:
+        page = context.new_page()
+        response = page.goto(f"{server.base_url}/ui/signin")
+        assert response is not None
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, policy
+        page.wait_for_selector("body[data-ready]", state="attached")
+        with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+            page.evaluate("""() => { const s = document.createElement('script');
+                                     s.textContent = 'window.injected = true'; document.head.append(s); }""")
+        assert page.evaluate("() => window.injected === undefined")  # an injected inline script did not run
+    finally:
+        context.close()

@@ -3,8 +3,9 @@ CDN); the pages call the public API with the key the person signed in with (see 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -15,7 +16,19 @@ PAGES = ("sessions", "session", "task", "files", "environments", "policies", "us
 # Pages are small and change with the package: revalidate every time; assets may be cached a while.
 PAGE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
+# Scripts and styles come from /ui/static only (inline style attributes are allowed: the pages use a
+# few); the player frame is this server's, also at its public URL; nothing may frame the dashboard.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "connect-src 'self'; frame-src 'self'{frames}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
 router = APIRouter(prefix="/ui", include_in_schema=False)
+
+
+def content_policy(public_url: str | None) -> str:
+    """The pages' Content-Security-Policy; the public URL's origin may serve the player frame."""
+    parts = urlsplit(public_url or "")
+    return CSP.format(frames=f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "")
 
 
 @router.get("")
@@ -24,10 +37,12 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/{page}")
-async def page(page: str) -> FileResponse:
+async def page(page: str, request: Request) -> FileResponse:
     if page not in PAGES:
         raise ApiError(404, "No such dashboard page.", "NOT_FOUND")
-    return FileResponse(UI_DIR / f"{page}.html", media_type="text/html", headers=PAGE_HEADERS)
+    policy = content_policy(request.app.state.services.settings.public_url)
+    return FileResponse(UI_DIR / f"{page}.html", media_type="text/html",
+                        headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
 
 
 def assets() -> StaticFiles:
