@@ -125,6 +125,8 @@ class SessionHost:
     async def close_session(self, session_id: str, reason: str) -> bool:
         closed = await self._runtime.close_session(session_id, reason)
         await self.followers.recorder.caught_up()
+        if closed:
+            await self._release(session_id)  # the slot is Ray's again before the caller hears back
         return closed
 
     async def command(self, session_id: str, command: cmd.Command) -> cmd.CommandOutcome:

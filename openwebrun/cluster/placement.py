@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import ray
@@ -14,13 +15,15 @@ from openwebrun.runtime.errors import CapacityExceeded
 FULL_WAIT_S = 1.0
 
 
-async def reserve_slot(session_id: str, timeout_s: float) -> tuple[Any, str]:
+async def reserve_slot(session_id: str, timeout_s: float, held: Callable[[], Awaitable[int]]) -> tuple[Any, str]:
     """A browser slot on some worker, chosen by Ray: (placement group, node id). CapacityExceeded
-    when Ray could not place it within `timeout_s`, or within FULL_WAIT_S when Ray's view of the
-    cluster shows no free slot (that view lags a slot just given back by a moment)."""
-    free = (await asyncio.to_thread(ray.available_resources)).get(names.SLOT, 0)
-    if free < 1:
-        timeout_s = min(timeout_s, FULL_WAIT_S)
+    when Ray could not place it within `timeout_s`, or within FULL_WAIT_S when the cluster is full:
+    Ray's view shows no free slot and `held()` (the live sessions the store knows, which a terminate
+    updates before it answers) fills every slot. Ray's view lags a slot just given back, the store does not."""
+    if (await asyncio.to_thread(ray.available_resources)).get(names.SLOT, 0) < 1:
+        total = (await asyncio.to_thread(ray.cluster_resources)).get(names.SLOT, 0)
+        if await held() >= total:
+            timeout_s = min(timeout_s, FULL_WAIT_S)
     pg = await asyncio.to_thread(placement_group, [{names.SLOT: 1}], name=names.placement_name(session_id),
                                  lifetime="detached")
     try:

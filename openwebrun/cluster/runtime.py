@@ -153,7 +153,7 @@ class ClusterRuntime:
                            profile: ProfileBinding | None = None, proxy: ProxyChoice | None = None,
                            policy: Policy | None = None) -> None:
         """Ray reserves a browser slot on some worker; that worker's host opens the session."""
-        pg, node_id = await reserve_slot(session_id, self.settings.placement_timeout_s)
+        pg, node_id = await reserve_slot(session_id, self.settings.placement_timeout_s, self.store.session_hosts.count)
         try:
             host = await self.host(names.host_name(node_id))
             environment = (profile.environment_id, profile.state) if profile is not None else None

@@ -1,7 +1,7 @@
 """Cluster mode: the session host that holds each live session, for every API process to find."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from openwebrun.store.repositories.base import Repository, rows_changed
 from openwebrun.store.tables import SessionHostRow
@@ -21,6 +21,10 @@ class SessionHostRepository(Repository):
         async with self._transaction() as s:
             result = await s.execute(delete(SessionHostRow).where(SessionHostRow.session_id == session_id))
             return rows_changed(result) > 0
+
+    async def count(self) -> int:
+        async with self._transaction() as s:
+            return int(await s.scalar(select(func.count()).select_from(SessionHostRow)) or 0)
 
     async def every(self) -> dict[str, str]:
         """Session id -> host, for every live session of the cluster."""
