@@ -104,26 +104,12 @@ def crowding(server: ServerProcess, hold: int, starts_each: int) -> list[tuple[i
     return figures
 
 
-FLOOR = """
-import sys, time, ray
-address, namespace, host_name, node_ip, calls = sys.argv[1:6]
-ray.init(address=address, namespace=namespace, log_to_driver=False, _node_ip_address=node_ip or None)
-host = ray.get_actor(host_name, namespace)
-ray.get(host.ping.remote())
-for _ in range(int(calls)):
-    started = time.perf_counter()
-    ray.get(host.ping.remote(), timeout=30)
-    print((time.perf_counter() - started) * 1000)
-ray.shutdown()
-"""
-
-
 def actor_floor(cluster: LocalCluster, worker_id: str, calls: int) -> list[float]:
     """Milliseconds per call of the session host's `ping` (nothing to do) from a Ray driver on the API
     process's host: what Ray itself costs a command, below everything openwebrun adds."""
     node_ip = cluster.address("api-1") if cluster.network else ""
     done = subprocess.run(cluster.inside("api-1", [
-        sys.executable, "-c", FLOOR, cluster.env["OPENWEBRUN_RAY_ADDRESS"], cluster.name,
+        sys.executable, str(ROOT / "bench" / "ray_call.py"), cluster.env["OPENWEBRUN_RAY_ADDRESS"], cluster.name,
         names.host_name(worker_id), node_ip, str(calls)]), env=cluster.env, capture_output=True, text=True,
         timeout=300, check=True)
     return [float(line) for line in done.stdout.split()]

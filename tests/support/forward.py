@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
+from typing import Any, TypeVar
 
 CONNECT_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 10.0
+T = TypeVar("T")
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -67,7 +69,7 @@ class Forwarder:
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"forward-{host}", daemon=True)
         self._thread.start()
 
-    def _run(self, coro):  # type: ignore[no-untyped-def]
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=CALL_TIMEOUT_S)
 
     def add(self, target: int, port: int | None = None) -> int:
@@ -86,9 +88,12 @@ class Forwarder:
     def close(self) -> None:
         async def shut() -> None:
             for forwarded in self._ports.values():
-                await forwarded.cut()
-            for task in asyncio.all_tasks() - {asyncio.current_task()}:
-                task.cancel()
+                await forwarded.cut()  # the pipes end on their aborted connections
+            pending = asyncio.all_tasks() - {asyncio.current_task()}
+            if pending:
+                _, stuck = await asyncio.wait(pending, timeout=2)
+                for task in stuck:  # e.g. a connection to 127.0.0.1 still being made
+                    task.cancel()
 
         with contextlib.suppress(Exception):
             self._run(shut())

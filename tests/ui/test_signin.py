@@ -69,7 +69,6 @@ def test_dark_scheme_and_keyboard_start(browser, server):
         context.close()
 
 
-
 def test_pages_run_only_their_own_scripts_and_cannot_be_framed(browser, server):
     context = browser.new_context()  # its own: the refusal below is expected (the shared fixture allows none)
     try:
@@ -83,5 +82,10 @@ def test_pages_run_only_their_own_scripts_and_cannot_be_framed(browser, server):
             page.evaluate("""() => { const s = document.createElement('script');
                                      s.textContent = 'window.injected = true'; document.head.append(s); }""")
         assert page.evaluate("() => window.injected === undefined")  # an injected inline script did not run
+
+        page.goto(f"{server.base_url}/start/health")  # another page of the same server tries to frame one
+        with page.expect_console_message(lambda m: "frame-ancestors" in m.text):
+            page.evaluate(f"""() => {{ const f = document.createElement('iframe');
+                                       f.src = '{server.base_url}/ui/signin'; document.body.append(f); }}""")
     finally:
         context.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from openwebrun.api.deps import Services, services
 from openwebrun.api.errors import ApiError
 
 UI_DIR = Path(__file__).resolve().parent.parent / "static" / "ui"
@@ -37,12 +38,11 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/{page}")
-async def page(page: str, request: Request) -> FileResponse:
+async def page(page: str, svc: Services = Depends(services)) -> FileResponse:
     if page not in PAGES:
         raise ApiError(404, "No such dashboard page.", "NOT_FOUND")
-    policy = content_policy(request.app.state.services.settings.public_url)
     return FileResponse(UI_DIR / f"{page}.html", media_type="text/html",
-                        headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
+                        headers={**PAGE_HEADERS, "Content-Security-Policy": content_policy(svc.settings.public_url)})
 
 
 def assets() -> StaticFiles:

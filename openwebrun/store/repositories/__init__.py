@@ -35,6 +35,6 @@ class Store:
 
 __all__ = [
     "AccountRepository", "AmbiguousKeyPrefix", "ApiKeyRepository", "EnvironmentRepository", "FileRepository",
-    "PolicyRepository", "SessionHostRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound", "TaskRepository",
-    "UsageRepository", "WebhookRepository",
+    "PolicyRepository", "SessionHostRepository", "SessionRepository", "StepRepository", "Store", "TaskNotFound",
+    "TaskRepository", "UsageRepository", "WebhookRepository",
 ]
